@@ -1,0 +1,43 @@
+# Set-up is part of every target: the venv is created and the pinned dependencies installed on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+EXAMPLES := $(wildcard promises/*/examples/*.yaml)
+RUN_DIR := build/run
+
+.PHONY: all run test lint generate check-generated bench clean venv
+
+all: test
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing pinned dependencies into $(VENV)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)
+	@rm -rf $(RUN_DIR)
+	@$(BIN)/vcluster-platform run-examples --output-dir $(RUN_DIR) $(EXAMPLES)
+
+test: $(STAMP) lint check-generated
+	@$(BIN)/python tools/timed.py "unit + property + pipeline tests" -- $(BIN)/pytest -q tests
+
+lint: $(STAMP)
+	@$(BIN)/ruff check src tests tools
+	@$(BIN)/mypy src
+
+generate: $(STAMP)
+	@$(BIN)/python -m vcluster_platform.generate
+
+check-generated: $(STAMP)
+	@$(BIN)/python -m vcluster_platform.generate --check
+
+bench: $(STAMP)
+	@$(BIN)/python tests/bench/bench_pipeline.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

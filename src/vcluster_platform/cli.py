@@ -1,0 +1,193 @@
+"""`vcluster-platform`: render, explain and check vCluster requests locally.
+
+Exit codes: 0 success; 1 validation problems found (validate, migrate check) or differences (diff --exit-code);
+2 invalid input (request or arguments); 3 internal error in a renderer (please report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from . import PROMISE_NAME
+from .errors import InvalidRequest
+from .yamlio import dump, load_request_file
+
+EXAMPLES = """examples:
+  vcluster-platform render promises/vcluster-orchestrator-v2/examples/media-prod.yaml --output-dir out/
+  vcluster-platform explain promises/vcluster-orchestrator-v2/examples/media-prod.yaml --diff-preset
+"""
+
+
+@contextmanager
+def _environ(values: dict[str, str]) -> Any:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def pipeline_for(kind: Any) -> tuple[str, Callable[[list[str] | None], int]]:
+    """(promise name, entry point) of the pipeline that handles a request kind."""
+    if kind in ("ArgoCDProject", "ArgoCDApplication"):
+        from .argocd_pipeline import PROMISE_BY_KIND
+        from .argocd_pipeline import main as argocd_main
+
+        return PROMISE_BY_KIND[kind], argocd_main
+    from .pipeline.__main__ import main as orchestrator_main
+
+    return PROMISE_NAME, orchestrator_main
+
+
+def render_to(request: Path, output_dir: Path, action: str = "configure") -> int:
+    """Run the real pipeline entry point on a temporary Kratix tree; copy output/ and metadata/ to output_dir."""
+    try:
+        doc = load_request_file(request)
+    except InvalidRequest as exc:
+        print(exc.summary(), file=sys.stderr)
+        return 2
+    promise, entry = pipeline_for(doc.get("kind"))
+    for sub in ("output", "metadata"):
+        shutil.rmtree(output_dir / sub, ignore_errors=True)
+    (output_dir / "output").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kratix-") as tmp:
+        root = Path(tmp)
+        (root / "input").mkdir()
+        (root / "output").mkdir()
+        (root / "metadata").mkdir()
+        shutil.copyfile(request, root / "input" / "object.yaml")
+        env = {"KRATIX_ROOT": tmp, "KRATIX_WORKFLOW_ACTION": action, "KRATIX_WORKFLOW_TYPE": "resource",
+               "KRATIX_PROMISE_NAME": promise, "KRATIX_PIPELINE_NAME": f"{promise}-{action}"}
+        with _environ(env):
+            code = entry([action])
+        shutil.copytree(root / "metadata", output_dir / "metadata", dirs_exist_ok=True)
+        if code == 0:
+            shutil.copytree(root / "output", output_dir / "output", dirs_exist_ok=True)
+    return code
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    code = render_to(Path(args.request), Path(args.output_dir))
+    if code == 0 and not args.quiet:
+        print(summarize(Path(args.output_dir)))
+    return code
+
+
+def summarize(output_dir: Path) -> str:
+    import yaml
+
+    files = sorted((output_dir / "output").rglob("*.yaml"))
+    status = yaml.safe_load((output_dir / "metadata" / "status.yaml").read_text()) or {}
+    lines = [f"phase: {status.get('phase')}  —  {status.get('message')}"]
+    vc = status.get("vcluster") or {}
+    if vc:
+        lines.append(f"vCluster {vc.get('name')} in {vc.get('namespace')} (preset {vc.get('preset')}, chart "
+                     f"{vc.get('chartVersion')}), endpoint {vc.get('endpoint')}")
+        lines.append(f"kubeconfig secret {status.get('kubeconfigSecret')}, 1Password item "
+                     f"{status.get('onePasswordItem')}, Application {status.get('application')}")
+    kinds: Counter[str] = Counter()
+    for path in files:
+        obj = yaml.safe_load(path.read_text())
+        kinds[obj["kind"]] += 1
+        meta = obj["metadata"]
+        lines.append(f"  {path.relative_to(output_dir / 'output')!s:<62} {obj['kind']:<18} "
+                     f"{meta.get('namespace', '-') + '/' if meta.get('namespace') else ''}{meta['name']}")
+    lines.append("objects: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+    return "\n".join(lines)
+
+
+def _cmd_run_examples(args: argparse.Namespace) -> int:
+    worst = 0
+    for request in args.requests:
+        target = Path(args.output_dir) / Path(request).parent.parent.name / Path(request).stem
+        print(f"=== {request}")
+        code = render_to(Path(request), target)
+        if code == 0:
+            print(summarize(target))
+        worst = max(worst, code)
+        print()
+    print(f"rendered {len(args.requests)} example(s) into {args.output_dir}/")
+    return worst
+
+
+def _settings(path: str) -> Any:
+    from .models import settings_from_document
+
+    return settings_from_document(load_request_file(Path(path)))
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import differs_from_preset, explain_rows, format_table
+
+    try:
+        settings = _settings(args.request)
+    except InvalidRequest as exc:
+        print(exc.summary(), file=sys.stderr)
+        return 2
+    rows = explain_rows(settings)
+    if args.diff_preset:
+        rows = [r for r in rows if differs_from_preset(r)]
+    if args.output == "json":
+        print(json.dumps(rows, indent=2, default=str))
+    elif args.output == "yaml":
+        print(dump(rows), end="")
+    else:
+        columns = ["setting", "value", "source"] + (["presetValue"] if args.diff_preset else [])
+        print(f"vCluster {settings.name} — preset {settings.preset}"
+              + (" — values that differ from the preset" if args.diff_preset else ""))
+        print(format_table(rows, columns) if rows else "(nothing differs from the preset)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vcluster-platform", description=__doc__, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    render = sub.add_parser("render", help="run the real pipeline on a request", epilog=EXAMPLES,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    render.add_argument("request")
+    render.add_argument("--output-dir", required=True, help="writes DIR/output/... and DIR/metadata/status.yaml")
+    render.add_argument("--quiet", action="store_true", help="no summary on stdout")
+    render.set_defaults(func=_cmd_render)
+
+    explain = sub.add_parser("explain", help="effective settings and where each value came from")
+    explain.add_argument("request")
+    explain.add_argument("--diff-preset", action="store_true", help="only values that differ from the preset")
+    explain.add_argument("--output", choices=["table", "yaml", "json"], default="table")
+    explain.set_defaults(func=_cmd_explain)
+
+    examples = sub.add_parser("run-examples", help="render several requests and summarise each")
+    examples.add_argument("requests", nargs="+")
+    examples.add_argument("--output-dir", required=True)
+    examples.set_defaults(func=_cmd_run_examples)
+
+    from .cli_checks import add_check_commands
+
+    add_check_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

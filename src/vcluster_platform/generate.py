@@ -1,0 +1,163 @@
+"""`make generate`: write every generated artifact from the typed models and the upstream schemas.
+
+Run with `--check` to fail (exit 1) when a checked-in file differs from a fresh generation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA_OUT = Path(__file__).resolve().parent / "schemas"
+KUBERNETES_VERSION = "1.34.0"
+CORE_KINDS = {
+    "v1/Namespace": "io.k8s.api.core.v1.Namespace",
+    "v1/ConfigMap": "io.k8s.api.core.v1.ConfigMap",
+    "v1/ServiceAccount": "io.k8s.api.core.v1.ServiceAccount",
+    "v1/ResourceQuota": "io.k8s.api.core.v1.ResourceQuota",
+    "v1/LimitRange": "io.k8s.api.core.v1.LimitRange",
+    "v1/PersistentVolume": "io.k8s.api.core.v1.PersistentVolume",
+    "rbac.authorization.k8s.io/v1/Role": "io.k8s.api.rbac.v1.Role",
+    "rbac.authorization.k8s.io/v1/RoleBinding": "io.k8s.api.rbac.v1.RoleBinding",
+    "batch/v1/Job": "io.k8s.api.batch.v1.Job",
+    "networking.k8s.io/v1/NetworkPolicy": "io.k8s.api.networking.v1.NetworkPolicy",
+}
+UPSTREAM_CRDS = {
+    "argocd/application-crd.yaml": "crd-argocd-application.json",
+    "argocd/appproject-crd.yaml": "crd-argocd-appproject.json",
+    "external-secrets/external-secrets.io_externalsecrets.yaml": "crd-externalsecret.json",
+    "cert-manager/cert-manager.io_certificates.yaml": "crd-certificate.json",
+    "gateway-api/standard.gateway.networking.k8s.io_tlsroutes.yaml": "crd-tlsroute.json",
+    "gateway-api/standard.gateway.networking.k8s.io_httproutes.yaml": "crd-httproute.json",
+    "kratix/platform.kratix.io_promises.yaml": "crd-kratix-promise.json",
+}
+VALUES_SCHEMAS = ("0.30.4", "0.31.1", "0.33.4")
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("SHARED_DIR", REPO.parent / "shared")).resolve()
+
+
+def strict_schema(node: Any) -> Any:
+    """Copy of a structural schema where objects with properties reject unknown fields (as pruning would)."""
+    if isinstance(node, list):
+        return [strict_schema(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: strict_schema(v) for k, v in node.items()}
+    if (
+        "properties" in out
+        and "additionalProperties" not in out
+        and not out.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        out["additionalProperties"] = False
+    return out
+
+
+def crd_schemas(crd: dict[str, Any], served_only: bool = True) -> dict[str, Any]:
+    """apiVersion/kind → strict openAPIV3Schema of the CRD's storage version."""
+    group = crd["spec"]["group"]
+    kind = crd["spec"]["names"]["kind"]
+    out = {}
+    for version in crd["spec"]["versions"]:
+        if served_only and not version.get("storage"):
+            continue
+        out[f"{group}/{version['name']}/{kind}"] = strict_schema(version["schema"]["openAPIV3Schema"])
+    return out
+
+
+def _kubernetes_bundle() -> dict[str, Any]:
+    import kubernetes_validate
+
+    base = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / f"v{KUBERNETES_VERSION}-local-strict"
+    defs = json.loads((base / "_definitions.json").read_text())["$defs"]
+    prefix = "/api/_definitions.json#/$defs/"
+    needed: dict[str, Any] = {}
+
+    def visit(name: str) -> None:
+        if name in needed:
+            return
+        text = json.dumps(defs[name]).replace(prefix, "#/definitions/").replace('"#/$defs/', '"#/definitions/')
+        needed[name] = json.loads(text)
+        for ref in _refs(needed[name]):
+            visit(ref.removeprefix("#/definitions/"))
+
+    for definition in CORE_KINDS.values():
+        visit(definition)
+    return {
+        "source": f"kubernetes-validate {kubernetes_validate.__version__}, Kubernetes v{KUBERNETES_VERSION} strict",
+        "kinds": {k: f"#/definitions/{v}" for k, v in CORE_KINDS.items()},
+        "definitions": dict(sorted(needed.items())),
+    }
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def schema_artifacts() -> dict[Path, str]:
+    shared = shared_dir() / "schemas"
+    files: dict[Path, str] = {}
+    index: dict[str, str] = {}
+    for source, target in UPSTREAM_CRDS.items():
+        crd = yaml.safe_load((shared / source).read_text())
+        for key, schema in crd_schemas(crd).items():
+            name = target if key.endswith(crd["spec"]["versions"][0]["name"] + "/" + crd["spec"]["names"]["kind"]) \
+                else target.replace(".json", f"-{key.split('/')[1]}.json")
+            files[SCHEMA_OUT / name] = _json(schema)
+            index[key] = name
+    for version in VALUES_SCHEMAS:
+        schema = json.loads((shared / "vcluster" / f"values.schema.{version}.json").read_text())
+        files[SCHEMA_OUT / f"vcluster-values-{version}.json"] = _json(schema)
+    files[SCHEMA_OUT / "kubernetes-core.json"] = _json(_kubernetes_bundle())
+    from .promises import generated_request_schemas, promise_artifacts, request_schema_artifacts
+
+    index.update({key: name for key, (name, _schema) in generated_request_schemas().items()})
+    files.update(request_schema_artifacts(SCHEMA_OUT))
+    files.update(promise_artifacts())
+    files[SCHEMA_OUT / "crd-index.json"] = _json(dict(sorted(index.items())))
+    return files
+
+
+def main(argv: list[str] | None = None, produce: Callable[[], dict[Path, str]] = schema_artifacts) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 on drift")
+    args = parser.parse_args(argv)
+    files = produce()
+    drift = []
+    for path, text in sorted(files.items()):
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        drift.append(path)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    for path in drift:
+        print(("drift: " if args.check else "wrote: ") + str(path.relative_to(REPO)))
+    if args.check and drift:
+        print("generated files differ from the models; run `make generate` and commit", file=sys.stderr)
+        return 1
+    print(f"{len(files)} generated file(s), {len(drift)} {'differ' if args.check else 'updated'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

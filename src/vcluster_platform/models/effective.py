@@ -1,0 +1,477 @@
+"""Effective settings: request value, else preset, else global default — each value with its source."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import FieldProblem, InvalidRequest
+from .presets import (
+    DEFAULT_PRESET,
+    GLOBAL_DEFAULTS,
+    ISSUER_SELECTOR_KEY,
+    PRESETS,
+    SECRET_STORE_SELECTOR_KEY,
+)
+from ..sync_script import SCRIPT_DIGEST
+from .quantity import parse_quantity
+from .request import VClusterOrchestratorV2Spec
+
+RECONCILE_AT_ANNOTATION = "platform.integratn.tech/reconcile-at"
+RESERVED_NAMESPACES = frozenset(
+    {"default", "kube-system", "kube-public", "kube-node-lease", "argocd", "kratix-platform-system"}
+)
+SUPPORTED_CHART_LINES = {"0.30": "0.30.4", "0.31": "0.31.1", "0.33": "0.33.4"}
+
+
+@dataclass(frozen=True)
+class EgressRule:
+    name: str
+    cidr: str
+    port: int
+    protocol: str
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every name the renderers use, derived in one place so status reports exactly what is rendered."""
+
+    release: str
+    namespace: str
+    project: str
+    application: str
+    vcluster_secret: str
+    kubeconfig_secret: str
+    onepassword_item: str
+    onepassword_token_secret: str
+    sync_service_account: str
+    sync_job: str
+    sync_script_configmap: str
+    coredns_configmap: str
+    argocd_cluster_secret: str
+    certificate: str
+    certificate_secret: str
+    route: str
+    syncer_managed_by: str
+
+
+@dataclass(frozen=True)
+class EffectiveSettings:
+    """The resolved request; `sources` maps each setting path to request / preset:<name> / default."""
+
+    request_name: str
+    request_namespace: str
+    name: str
+    preset: str
+    target_namespace: str
+    project_name: str
+    k8s_version: str
+    replicas: int
+    isolation_mode: str
+    requests_cpu: str
+    requests_memory: str
+    limits_cpu: str
+    limits_memory: str
+    persistence_enabled: bool
+    persistence_size: str
+    storage_class: str
+    coredns_replicas: int
+    cluster_domain: str
+    backing_store: str
+    etcd_replicas: int
+    export_server: str
+    export_context: str
+    helm_overrides: dict[str, Any]
+    hostname: str
+    subnet: str
+    vip: str
+    vip_offset: int
+    api_port: int
+    exposure_mode: str
+    gateway_name: str
+    gateway_namespace: str
+    gateway_section: str
+    issuer_name: str
+    issuer_kind: str
+    cert_manager_sync: bool
+    secret_store: str
+    external_secrets_sync: bool
+    metrics_server: bool
+    environment: str
+    cluster_labels: dict[str, str]
+    cluster_annotations: dict[str, str]
+    argocd_server_url: str
+    workload_repo_url: str
+    workload_repo_path: str
+    workload_repo_revision: str
+    op_vault: str
+    op_connect_host: str
+    op_token_key: str
+    chart_repo: str
+    chart: str
+    chart_version: str
+    values_schema_version: str
+    destination_server: str
+    sync_prune: bool
+    sync_self_heal: bool
+    sync_allow_empty: bool
+    sync_options: tuple[str, ...]
+    enable_nfs: bool
+    nfs_cidr: str
+    extra_egress: tuple[EgressRule, ...]
+    reconcile_at: str
+    sources: dict[str, str] = field(compare=False)
+
+    @property
+    def internal_url(self) -> str:
+        return f"https://{self.name}.{self.target_namespace}.svc:443"
+
+    @property
+    def external_url(self) -> str:
+        """The URL clients outside the host cluster use, or '' when the vCluster is not exposed."""
+        host = self.hostname if self.exposure_mode in ("tlsRoute", "httpRoute") else self.vip
+        if self.exposure_mode == "loadBalancer" and self.hostname:
+            host = self.hostname
+        if not host or self.exposure_mode == "none":
+            return ""
+        port = "" if self.api_port == 443 else f":{self.api_port}"
+        return f"https://{host}{port}"
+
+    @property
+    def endpoint(self) -> str:
+        return self.external_url or self.internal_url
+
+    @property
+    def names(self) -> Names:
+        n = self.name
+        return Names(
+            release=n,
+            namespace=self.target_namespace,
+            project=self.project_name,
+            application=f"vcluster-{n}",
+            vcluster_secret=f"vc-{n}",
+            kubeconfig_secret=f"vcluster-{n}-kubeconfig",
+            onepassword_item=f"vcluster-{n}-kubeconfig",
+            onepassword_token_secret=f"{n}-onepassword-connect-token",
+            sync_service_account=f"{n}-kubeconfig-sync",
+            sync_job=f"{n}-kubeconfig-sync-{self.sync_job_fingerprint}",
+            sync_script_configmap=f"{n}-kubeconfig-sync-script",
+            coredns_configmap=f"{n}-coredns",
+            argocd_cluster_secret=f"{n}-argocd-cluster",
+            certificate=f"{n}-api",
+            certificate_secret=f"{n}-api-tls",
+            route=f"{n}-api",
+            syncer_managed_by=f"{n}-x-{self.target_namespace}",
+        )
+
+    @property
+    def sync_job_fingerprint(self) -> str:
+        """Eight hex characters that change with a re-sync request or any input of the immutable Job."""
+        material = "\n".join(
+            [SCRIPT_DIGEST, self.reconcile_at, self.name, self.target_namespace, self.op_vault, self.op_connect_host,
+             self.op_token_key, self.secret_store]
+        )
+        return hashlib.sha256(material.encode()).hexdigest()[:8]
+
+
+class _Resolver:
+    """Picks request → preset → default per path and records where each value came from."""
+
+    def __init__(self, preset: str):
+        self.preset = preset
+        self.sources: dict[str, str] = {}
+
+    def pick(self, path: str, requested: Any) -> Any:
+        if requested is not None:
+            self.sources[path] = "request"
+            return requested
+        if path in PRESETS[self.preset]:
+            self.sources[path] = f"preset:{self.preset}"
+            return PRESETS[self.preset][path]
+        if path in GLOBAL_DEFAULTS:
+            self.sources[path] = "default"
+            return GLOBAL_DEFAULTS[path]
+        raise KeyError(path)  # pragma: no cover - a missing default is a programming error
+
+    def derived(self, path: str, value: Any, how: str) -> Any:
+        self.sources[path] = how
+        return value
+
+
+def _get(obj: Any, *attrs: str) -> Any:
+    """Walk optional sub-models; None anywhere on the way gives None."""
+    for attr in attrs:
+        if obj is None:
+            return None
+        obj = getattr(obj, attr)
+    return obj
+
+
+def resolve(
+    spec: VClusterOrchestratorV2Spec,
+    *,
+    request_name: str,
+    request_namespace: str,
+    annotations: dict[str, str] | None = None,
+) -> EffectiveSettings:
+    """Turn a validated spec into effective settings, or raise InvalidRequest with every problem found."""
+    problems: list[FieldProblem] = []
+    vc = spec.vcluster
+    preset = _get(vc, "preset") or DEFAULT_PRESET
+    r = _Resolver(preset)
+    r.sources["vcluster.preset"] = "request" if _get(vc, "preset") else "default"
+
+    name = spec.name
+    target_ns = r.pick("targetNamespace", spec.target_namespace) if spec.target_namespace else r.derived(
+        "targetNamespace", f"vcluster-{name}", "default"
+    )
+    project = r.pick("projectName", spec.project_name) if spec.project_name else r.derived(
+        "projectName", f"vcluster-{name}", "default"
+    )
+    if target_ns == request_namespace:
+        problems.append(FieldProblem(
+            "spec.targetNamespace", target_ns,
+            "must differ from the request's own namespace: the pipeline renders (and a delete removes) it"))
+    if target_ns in RESERVED_NAMESPACES:
+        problems.append(FieldProblem(
+            "spec.targetNamespace", target_ns,
+            f"is a shared system namespace; allowed: any other DNS-1123 label, such as vcluster-{name}"))
+
+    res = _get(vc, "resources")
+    values: dict[str, Any] = {}
+    for kind in ("requests", "limits"):
+        for resource in ("cpu", "memory"):
+            path = f"vcluster.resources.{kind}.{resource}"
+            values[path] = r.pick(path, _get(res, kind, resource))
+    for resource in ("cpu", "memory"):
+        req_path = f"vcluster.resources.requests.{resource}"
+        lim_path = f"vcluster.resources.limits.{resource}"
+        if parse_quantity(values[lim_path]) < parse_quantity(values[req_path]):
+            blame = lim_path if r.sources[lim_path] == "request" else req_path
+            problems.append(FieldProblem(
+                f"spec.{blame}", values[blame],
+                f"limit {values[lim_path]} ({r.sources[lim_path]}) is below request {values[req_path]} "
+                f"({r.sources[req_path]}); limits must be >= requests"))
+
+    backing_store, etcd_replicas = _backing_store(r, _get(vc, "backing_store"), problems)
+    replicas = r.pick("vcluster.replicas", _get(vc, "replicas"))
+    if replicas > 1 and backing_store == "database":
+        problems.append(FieldProblem(
+            "spec.vcluster.replicas", replicas,
+            "more than 1 control-plane replica needs backingStore etcd; the embedded database is single-node"))
+
+    exposure = spec.exposure
+    hostname = _get(exposure, "hostname") or ""
+    subnet = _get(exposure, "subnet") or ""
+    vip_offset = r.pick("exposure.vipOffset", _get(exposure, "vip_offset"))
+    vip = _vip(r, subnet, _get(exposure, "vip"), vip_offset, _get(exposure, "vip_offset") is not None, problems)
+    mode_requested = _get(exposure, "mode")
+    mode = r.pick("exposure.mode", mode_requested) if mode_requested else r.derived(
+        "exposure.mode", "tlsRoute" if hostname else "none", "default")
+    if mode in ("tlsRoute", "httpRoute") and not hostname:
+        problems.append(FieldProblem("spec.exposure.mode", mode, "needs spec.exposure.hostname"))
+    if mode == "loadBalancer" and not vip:
+        problems.append(FieldProblem(
+            "spec.exposure.mode", mode, "loadBalancer needs spec.exposure.vip or spec.exposure.subnet"))
+
+    ints = spec.integrations
+    cm = _get(ints, "cert_manager")
+    issuer = _get(cm, "issuer_name") or (_get(cm, "cluster_issuer_selector_labels") or {}).get(ISSUER_SELECTOR_KEY)
+    es = _get(ints, "external_secrets")
+    store = _get(es, "cluster_secret_store_name") or (
+        _get(es, "cluster_store_selector_labels") or {}).get(SECRET_STORE_SELECTOR_KEY)
+    argo = _get(ints, "argocd")
+    op = _get(ints, "one_password")
+    app = spec.argocd_application
+    chart_version = r.pick("argocdApplication.targetRevision", _get(app, "target_revision"))
+    schema_version = SUPPORTED_CHART_LINES.get(".".join(chart_version.split(".")[:2]), "")
+    if not schema_version:
+        problems.append(FieldProblem(
+            "spec.argocdApplication.targetRevision", chart_version,
+            "no vcluster values schema for this chart line; supported: "
+            + ", ".join(f"{line}.x" for line in SUPPORTED_CHART_LINES)))
+    automated = _get(app, "sync_policy", "automated")
+    netpol = spec.network_policies
+    isolation = r.pick("vcluster.isolationMode", _get(vc, "isolation_mode"))
+    egress = tuple(
+        EgressRule(e.name, e.cidr, e.port, e.protocol or "TCP") for e in (_get(netpol, "extra_egress") or [])
+    )
+    enable_nfs = r.pick("networkPolicies.enableNFS", _get(netpol, "enable_nfs"))
+    if isolation != "strict":
+        for attr, path in (("extra_egress", "extraEgress"), ("enable_nfs", "enableNFS"), ("nfs_cidr", "nfsCIDR")):
+            if _get(netpol, attr):
+                problems.append(FieldProblem(
+                    f"spec.networkPolicies.{path}", _get(netpol, attr),
+                    "has no effect unless spec.vcluster.isolationMode is strict (standard mode renders no "
+                    "NetworkPolicies)"))
+    if _get(netpol, "nfs_cidr") and not enable_nfs:
+        problems.append(FieldProblem("spec.networkPolicies.nfsCIDR", _get(netpol, "nfs_cidr"),
+                                     "needs spec.networkPolicies.enableNFS: true"))
+
+    if problems:
+        raise InvalidRequest(problems)
+
+    persistence = _get(vc, "persistence")
+    export = _get(vc, "export_kube_config")
+    settings = EffectiveSettings(
+        request_name=request_name,
+        request_namespace=request_namespace,
+        name=name,
+        preset=preset,
+        target_namespace=target_ns,
+        project_name=project,
+        k8s_version=r.pick("vcluster.k8sVersion", _get(vc, "k8s_version")),
+        replicas=replicas,
+        isolation_mode=isolation,
+        requests_cpu=values["vcluster.resources.requests.cpu"],
+        requests_memory=values["vcluster.resources.requests.memory"],
+        limits_cpu=values["vcluster.resources.limits.cpu"],
+        limits_memory=values["vcluster.resources.limits.memory"],
+        persistence_enabled=r.pick("vcluster.persistence.enabled", _get(persistence, "enabled")),
+        persistence_size=r.pick("vcluster.persistence.size", _get(persistence, "size")),
+        storage_class=r.pick("vcluster.persistence.storageClass", _get(persistence, "storage_class")),
+        coredns_replicas=r.pick("vcluster.coredns.replicas", _get(vc, "coredns", "replicas")),
+        cluster_domain=r.pick("vcluster.networking.clusterDomain", _get(vc, "networking", "cluster_domain")),
+        backing_store=backing_store,
+        etcd_replicas=etcd_replicas,
+        export_server="",
+        export_context=_get(export, "context") or "",
+        helm_overrides=dict(_get(vc, "helm_overrides") or {}),
+        hostname=hostname,
+        subnet=subnet,
+        vip=vip,
+        vip_offset=vip_offset,
+        api_port=r.pick("exposure.apiPort", _get(exposure, "api_port")),
+        exposure_mode=mode,
+        gateway_name=r.pick("exposure.gateway.name", _get(exposure, "gateway", "name")),
+        gateway_namespace=r.pick("exposure.gateway.namespace", _get(exposure, "gateway", "namespace")),
+        gateway_section=_get(exposure, "gateway", "section_name") or "",
+        issuer_name=r.pick("integrations.certManager.issuerName", issuer),
+        issuer_kind=r.pick("integrations.certManager.issuerKind", _get(cm, "issuer_kind")),
+        cert_manager_sync=r.pick("integrations.certManager.enabled", _get(cm, "enabled")),
+        secret_store=r.pick("integrations.externalSecrets.clusterSecretStoreName", store),
+        external_secrets_sync=r.pick("integrations.externalSecrets.enabled", _get(es, "enabled")),
+        metrics_server=r.pick("integrations.metricsServer", _get(ints, "metrics_server")),
+        environment=r.pick("integrations.argocd.environment", _get(argo, "environment")),
+        cluster_labels=dict(_get(argo, "cluster_labels") or {}),
+        cluster_annotations=dict(_get(argo, "cluster_annotations") or {}),
+        argocd_server_url=r.pick("integrations.argocd.serverUrl", _get(argo, "server_url")),
+        workload_repo_url=_get(argo, "workload_repo", "url") or "",
+        workload_repo_path="/".join(
+            p.strip("/") for p in (_get(argo, "workload_repo", "base_path"), _get(argo, "workload_repo", "path"))
+            if p and p.strip("/")
+        ),
+        workload_repo_revision=_get(argo, "workload_repo", "revision") or "",
+        op_vault=r.pick("integrations.onePassword.vault", _get(op, "vault")),
+        op_connect_host=r.pick("integrations.onePassword.connectHost", _get(op, "connect_host")).rstrip("/"),
+        op_token_key=r.pick("integrations.onePassword.connectTokenKey", _get(op, "connect_token_key")),
+        chart_repo=r.pick("argocdApplication.repoURL", _get(app, "repo_url")),
+        chart=r.pick("argocdApplication.chart", _get(app, "chart")),
+        chart_version=chart_version,
+        values_schema_version=schema_version,
+        destination_server=r.pick("argocdApplication.destinationServer", _get(app, "destination_server")),
+        sync_prune=_flag(r, "argocdApplication.syncPolicy.automated.prune", _get(automated, "prune"), True),
+        sync_self_heal=_flag(r, "argocdApplication.syncPolicy.automated.selfHeal", _get(automated, "self_heal"), True),
+        sync_allow_empty=_flag(
+            r, "argocdApplication.syncPolicy.automated.allowEmpty", _get(automated, "allow_empty"), False),
+        sync_options=_merge_sync_options(_get(app, "sync_policy", "sync_options") or []),
+        enable_nfs=enable_nfs,
+        nfs_cidr=_get(netpol, "nfs_cidr") or ("0.0.0.0/0" if enable_nfs else ""),
+        extra_egress=egress,
+        reconcile_at=(annotations or {}).get(RECONCILE_AT_ANNOTATION, ""),
+        sources=r.sources,
+    )
+    export_server = _get(export, "server") or settings.external_url or settings.internal_url
+    r.derived("vcluster.exportKubeConfig.server", export_server,
+              "request" if _get(export, "server") else "default (external URL, else in-cluster service)")
+    r.derived("exposure.vip", vip, r.sources.get("exposure.vip", "default"))
+    return _replace(settings, export_server=export_server)
+
+
+def _replace(settings: EffectiveSettings, **changes: Any) -> EffectiveSettings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
+
+
+def _flag(r: _Resolver, path: str, requested: bool | None, default: bool) -> bool:
+    if requested is not None:
+        return bool(r.derived(path, requested, "request"))
+    return bool(r.derived(path, default, "default"))
+
+
+def _merge_sync_options(requested: list[str]) -> tuple[str, ...]:
+    merged = {"CreateNamespace": "true"}
+    for option in requested:
+        key, _, value = option.partition("=")
+        merged[key] = value
+    return tuple(f"{k}={v}" for k, v in merged.items())
+
+
+def _backing_store(r: _Resolver, store: Any, problems: list[FieldProblem]) -> tuple[str, int]:
+    if store is None or (store.etcd is None and store.database is None):
+        return r.pick("vcluster.backingStore.type", None), r.pick("vcluster.backingStore.etcdReplicas", None)
+    if store.database is not None:
+        if _get(store.database, "embedded", "enabled") is False:
+            problems.append(FieldProblem(
+                "spec.vcluster.backingStore.database.embedded.enabled", False,
+                "an external database is not offered; use database.embedded.enabled: true or etcd"))
+        r.derived("vcluster.backingStore.type", "database", "request")
+        return "database", r.derived("vcluster.backingStore.etcdReplicas", 0, "request (no etcd)")
+    deploy = store.etcd.deploy
+    if _get(deploy, "enabled") is False:
+        problems.append(FieldProblem(
+            "spec.vcluster.backingStore.etcd.deploy.enabled", False,
+            "external etcd is not offered; allowed: true (etcd deployed with the vCluster)"))
+    r.derived("vcluster.backingStore.type", "etcd", "request")
+    requested = _get(deploy, "stateful_set", "high_availability", "replicas")
+    replicas = r.pick("vcluster.backingStore.etcdReplicas", requested)
+    if r.preset == "dev" and requested is None:
+        replicas = r.derived("vcluster.backingStore.etcdReplicas", 1, "preset:dev")
+    if replicas % 2 == 0:
+        problems.append(FieldProblem(
+            "spec.vcluster.backingStore.etcd.deploy.statefulSet.highAvailability.replicas", replicas,
+            "etcd needs an odd number of members for quorum; allowed: 1, 3, 5 or 7"))
+    return "etcd", replicas
+
+
+def _vip(
+    r: _Resolver, subnet: str, vip: str | None, offset: int, offset_requested: bool, problems: list[FieldProblem]
+) -> str:
+    if vip and offset_requested:
+        problems.append(FieldProblem("spec.exposure.vipOffset", offset,
+                                     "set either spec.exposure.vip or spec.exposure.vipOffset, not both"))
+    if offset_requested and not subnet:
+        problems.append(FieldProblem("spec.exposure.vipOffset", offset, "needs spec.exposure.subnet"))
+    if not subnet:
+        return str(r.derived("exposure.vip", vip or "", "request" if vip else "default (none)"))
+    net = ipaddress.IPv4Network(subnet)
+    if vip:
+        address = ipaddress.IPv4Address(vip)
+        path, shown = "spec.exposure.vip", vip
+    else:
+        if offset >= net.num_addresses:
+            problems.append(FieldProblem(
+                "spec.exposure.vipOffset", offset,
+                f"is past the end of {subnet} ({net.num_addresses} addresses); allowed: 1..{net.num_addresses - 2}"))
+            return ""
+        address = net.network_address + offset
+        path, shown = "spec.exposure.vipOffset", str(offset)
+        r.derived("exposure.vip", str(address), f"derived ({subnet} + {offset})")
+    if address not in net:
+        problems.append(FieldProblem(path, shown, f"VIP {address} is outside {subnet}"))
+    elif net.num_addresses > 2 and address in (net.network_address, net.broadcast_address):
+        which = "network" if address == net.network_address else "broadcast"
+        problems.append(FieldProblem(path, shown, f"VIP {address} is the {which} address of {subnet}; "
+                                     f"allowed: {net.network_address + 1} .. {net.broadcast_address - 1}"))
+    elif net.num_addresses <= 2:
+        problems.append(FieldProblem("spec.exposure.subnet", subnet, "is too small for a VIP; use /30 or larger"))
+    if vip:
+        r.derived("exposure.vip", vip, "request")
+    return str(address)
+
+
+
+

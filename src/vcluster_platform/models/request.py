@@ -1,0 +1,285 @@
+"""The VClusterOrchestratorV2 request (`spec`), as the user writes it. Defaults live in effective.py."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+
+from .base import (
+    DnsLabel,
+    DnsSubdomain,
+    FreeForm,
+    IPv4Address,
+    IPv4Cidr,
+    LabelMap,
+    Port,
+    Quantity,
+    RequestModel,
+    StringMap,
+)
+from .names import TENANT_NAME_MAX, check_label
+
+Preset = Literal["dev", "prod"]
+IsolationMode = Literal["standard", "strict"]
+ExposureMode = Literal["tlsRoute", "httpRoute", "loadBalancer", "none"]
+Protocol = Literal["TCP", "UDP", "SCTP"]
+
+
+class ResourceAmounts(RequestModel):
+    cpu: Quantity | None = Field(None, description="CPU quantity, e.g. 500m or 2.")
+    memory: Quantity | None = Field(None, description="Memory quantity, e.g. 768Mi or 2Gi.")
+
+
+class Resources(RequestModel):
+    requests: ResourceAmounts | None = Field(None, description="Control-plane container requests.")
+    limits: ResourceAmounts | None = Field(None, description="Control-plane container limits (>= requests).")
+
+
+class Persistence(RequestModel):
+    enabled: bool | None = Field(None, description="Give the control plane a PersistentVolumeClaim.")
+    size: Quantity | None = Field(None, description="Volume size (dev 5Gi, prod 10Gi).")
+    storage_class: DnsSubdomain | None = Field(None, description="StorageClass; empty means the cluster default.")
+
+
+class CoreDNS(RequestModel):
+    replicas: int | None = Field(None, ge=1, le=10, description="CoreDNS replicas inside the vCluster.")
+
+
+class Networking(RequestModel):
+    cluster_domain: DnsSubdomain | None = Field(None, description="Cluster DNS domain (default cluster.local).")
+
+
+class EtcdHighAvailability(RequestModel):
+    replicas: int | None = Field(None, ge=1, le=7, description="etcd members: 1, 3, 5 or 7.")
+
+
+class EtcdStatefulSet(RequestModel):
+    high_availability: EtcdHighAvailability | None = None
+
+
+class EtcdDeploy(RequestModel):
+    enabled: bool | None = Field(None, description="Deploy etcd next to the control plane.")
+    stateful_set: EtcdStatefulSet | None = None
+
+
+class EtcdBackingStore(RequestModel):
+    deploy: EtcdDeploy | None = None
+
+
+class EmbeddedDatabase(RequestModel):
+    enabled: bool | None = Field(None, description="Use the embedded database (SQLite via kine).")
+
+
+class DatabaseBackingStore(RequestModel):
+    embedded: EmbeddedDatabase | None = None
+
+
+class BackingStore(RequestModel):
+    """Exactly one of `etcd` or `database` (the vcluster chart's own shape)."""
+
+    etcd: EtcdBackingStore | None = None
+    database: DatabaseBackingStore | None = None
+
+    @model_validator(mode="after")
+    def _one_store(self) -> BackingStore:
+        if self.etcd is not None and self.database is not None:
+            raise ValueError("set only one of backingStore.etcd or backingStore.database, not both")
+        return self
+
+
+class ExportKubeConfig(RequestModel):
+    server: str | None = Field(
+        None, pattern=r"^https://[^\s/]+(:[0-9]{1,5})?$", description="Server URL written into the kubeconfig."
+    )
+    context: DnsSubdomain | None = Field(None, description="Context name in the exported kubeconfig.")
+
+
+class VClusterSettings(RequestModel):
+    preset: Preset | None = Field(None, description="Sizing preset: dev (default) or prod.")
+    k8s_version: str | None = Field(
+        None, alias="k8sVersion", pattern=r"^v1\.[0-9]{2}\.[0-9]{1,2}$", description="Kubernetes version, e.g. v1.34.3."
+    )
+    replicas: int | None = Field(None, ge=1, le=9, description="Control-plane replicas (dev 1, prod 3).")
+    isolation_mode: IsolationMode | None = Field(None, description="standard (default) or strict.")
+    resources: Resources | None = None
+    persistence: Persistence | None = None
+    coredns: CoreDNS | None = None
+    networking: Networking | None = None
+    backing_store: BackingStore | None = None
+    export_kube_config: ExportKubeConfig | None = None
+    helm_overrides: FreeForm | None = Field(
+        None,
+        description="Helm values deep-merged last; the merged values are still validated against the chart schema.",
+    )
+
+
+class GatewayRef(RequestModel):
+    name: DnsSubdomain = Field(description="Gateway name.")
+    namespace: DnsLabel = Field(description="Gateway namespace.")
+    section_name: DnsLabel | None = Field(None, description="Listener name on the Gateway.")
+
+
+class Exposure(RequestModel):
+    hostname: DnsSubdomain | None = Field(None, description="External hostname of the vCluster API.")
+    subnet: IPv4Cidr | None = Field(None, description="IPv4 subnet the VIP is taken from.")
+    vip: IPv4Address | None = Field(None, description="Virtual IP; default subnet network address + vipOffset.")
+    vip_offset: int | None = Field(None, ge=1, description="Offset of the computed VIP in the subnet (default 100).")
+    api_port: Port | None = Field(None, description="External API port (default 443).")
+    mode: ExposureMode | None = Field(
+        None, description="tlsRoute (default with a hostname), httpRoute, loadBalancer or none."
+    )
+    gateway: GatewayRef | None = Field(None, description="Gateway the route attaches to.")
+
+
+class CertManagerIntegration(RequestModel):
+    issuer_name: DnsSubdomain | None = Field(None, description="Issuer for the API certificate.")
+    issuer_kind: Literal["ClusterIssuer", "Issuer"] | None = None
+    cluster_issuer_selector_labels: LabelMap | None = Field(
+        None, description="v1 style: the value of integratn.tech/cluster-issuer names the issuer."
+    )
+    enabled: bool | None = Field(None, description="Sync cert-manager objects into the vCluster (chart).")
+
+
+class ExternalSecretsIntegration(RequestModel):
+    cluster_secret_store_name: DnsSubdomain | None = Field(None, description="ClusterSecretStore to read from.")
+    cluster_store_selector_labels: LabelMap | None = Field(
+        None, description="v1 style: the value of integratn.tech/cluster-secret-store names the store."
+    )
+    enabled: bool | None = Field(None, description="Sync ExternalSecrets into the vCluster (chart).")
+
+
+class WorkloadRepo(RequestModel):
+    url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("url", "repoURL"),
+        pattern=r"^(https://|ssh://|git@)\S+$",
+        description="Git repository of the tenant's workloads (v1 spelling repoURL accepted).",
+    )
+    base_path: str | None = Field(None, pattern=r"^[^\s]*$", description="Base path inside the repository.")
+    path: str | None = Field(None, pattern=r"^[^\s]*$", description="Path below basePath.")
+    revision: str | None = Field(
+        None,
+        validation_alias=AliasChoices("revision", "targetRevision"),
+        pattern=r"^[^\s]+$",
+        description="Branch, tag or commit (v1 spelling targetRevision accepted).",
+    )
+
+
+class ArgoCDIntegration(RequestModel):
+    environment: DnsLabel | None = Field(None, description="Cluster label `environment` (dev: development).")
+    cluster_labels: LabelMap | None = Field(None, description="Extra labels on the ArgoCD cluster secret.")
+    cluster_annotations: StringMap | None = Field(None, description="Annotations on the ArgoCD cluster secret.")
+    server_url: Literal["internal", "external"] | None = Field(
+        None, description="Which API URL ArgoCD uses: internal service (default) or the external endpoint."
+    )
+    workload_repo: WorkloadRepo | None = None
+
+
+class OnePasswordIntegration(RequestModel):
+    vault: str | None = Field(None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9 _.-]+$")
+    connect_host: str | None = Field(
+        None, pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$", description="1Password Connect base URL."
+    )
+    connect_token_key: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9 _./-]+$", description="Item in the ClusterSecretStore holding the Connect token."
+    )
+
+
+class Integrations(RequestModel):
+    cert_manager: CertManagerIntegration | None = None
+    external_secrets: ExternalSecretsIntegration | None = None
+    argocd: ArgoCDIntegration | None = None
+    one_password: OnePasswordIntegration | None = Field(
+        None, validation_alias=AliasChoices("onePassword", "onepassword")
+    )
+    metrics_server: bool | None = Field(None, description="Enable the chart's metrics-server integration.")
+
+
+class SyncPolicyAutomated(RequestModel):
+    prune: bool | None = None
+    self_heal: bool | None = None
+    allow_empty: bool | None = None
+
+
+class SyncPolicy(RequestModel):
+    automated: SyncPolicyAutomated | None = None
+    sync_options: list[str] | None = Field(None, description="Merged with CreateNamespace=true; yours win.")
+
+    @field_validator("sync_options")
+    @classmethod
+    def _options_are_key_value(cls, value: list[str] | None) -> list[str] | None:
+        for option in value or []:
+            if "=" not in option or option.startswith("=") or any(c.isspace() for c in option):
+                raise ValueError(f"sync option {option!r} must look like Key=value (e.g. ServerSideApply=true)")
+        return value
+
+
+class ArgoCDApplicationSettings(RequestModel):
+    repo_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("repoURL", "repoUrl"),
+        serialization_alias="repoURL",
+        pattern=r"^(https://|oci://)\S+$",
+        description="Helm repository of the vcluster chart (default https://charts.loft.sh).",
+    )
+    chart: DnsLabel | None = Field(None, description="Chart name (default vcluster).")
+    target_revision: str | None = Field(
+        None, pattern=r"^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$", description="Chart version (default 0.30.4)."
+    )
+    destination_server: str | None = Field(
+        None, pattern=r"^https://\S+$", description="Host cluster API (default https://kubernetes.default.svc)."
+    )
+    sync_policy: SyncPolicy | None = None
+
+
+class ExtraEgress(RequestModel):
+    name: DnsLabel
+    cidr: IPv4Cidr
+    port: Port
+    protocol: Protocol | None = Field(None, description="TCP (default), UDP or SCTP.")
+
+
+class NetworkPolicies(RequestModel):
+    enable_nfs: bool | None = Field(
+        None, validation_alias=AliasChoices("enableNFS", "enableNfs"), description="Allow NFS egress (strict mode)."
+    )
+    nfs_cidr: IPv4Cidr | None = Field(
+        None, validation_alias=AliasChoices("nfsCIDR", "nfsCidr"), description="Where the NFS servers are."
+    )
+    extra_egress: list[ExtraEgress] | None = Field(None, max_length=50)
+
+    @field_validator("extra_egress")
+    @classmethod
+    def _unique_names(cls, value: list[ExtraEgress] | None) -> list[ExtraEgress] | None:
+        names = [rule.name for rule in value or []]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"extraEgress names must be unique; repeated: {', '.join(duplicates)}")
+        return value
+
+
+def _check_tenant_name(value: str) -> str:
+    return check_label(value, TENANT_NAME_MAX)
+
+
+class VClusterOrchestratorV2Spec(RequestModel):
+    """Everything one tenant vCluster needs; only `name` is required."""
+
+    name: str = Field(
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        max_length=TENANT_NAME_MAX,
+        description=f"Tenant vCluster name: a DNS-1123 label of at most {TENANT_NAME_MAX} characters.",
+    )
+    target_namespace: DnsLabel | None = Field(None, description="Host namespace (default vcluster-<name>).")
+    project_name: DnsLabel | None = Field(None, description="ArgoCD project (default vcluster-<name>).")
+    vcluster: VClusterSettings | None = None
+    exposure: Exposure | None = None
+    integrations: Integrations | None = None
+    argocd_application: ArgoCDApplicationSettings | None = None
+    network_policies: NetworkPolicies | None = None
+
+    @field_validator("name", mode="after")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_tenant_name(value)

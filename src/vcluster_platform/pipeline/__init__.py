@@ -1,0 +1,1 @@
+"""Kratix pipeline entry points (configure, delete) on kratix-sdk."""

@@ -1,0 +1,52 @@
+"""Configure workflow of the vcluster-orchestrator-v2 promise: request → validated objects → output."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import kratix_sdk
+
+from ..models import EffectiveSettings, settings_from_document
+from ..render import render_all
+from .checks import check_render
+from .runtime import KratixDirs, read_input, to_yaml_bytes, write_outputs_atomically, write_status
+from .status import configure_status
+
+PLATFORM_DIR = "platform"
+RESOURCES_DIR = "resources"
+PLATFORM_REQUEST_KINDS = frozenset({"ArgoCDProject", "ArgoCDApplication"})
+PLATFORM_SELECTOR_ENV = "PLATFORM_DESTINATION_LABELS"
+
+
+def output_files(objects: list[dict[str, Any]]) -> dict[str, bytes]:
+    """One file per object; requests for other promises go to platform/, the rest to resources/."""
+    files = {}
+    for index, obj in enumerate(objects):
+        folder = PLATFORM_DIR if obj["kind"] in PLATFORM_REQUEST_KINDS else RESOURCES_DIR
+        name = f"{folder}/{index:02d}-{str(obj['kind']).lower()}-{obj['metadata']['name']}.yaml"
+        files[name] = to_yaml_bytes(obj)
+    return files
+
+
+def platform_selector() -> dict[str, str]:
+    raw = os.environ.get(PLATFORM_SELECTOR_ENV, "environment=platform")
+    pairs = [p.split("=", 1) for p in raw.split(",") if "=" in p]
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def render_request(doc: dict[str, Any]) -> tuple[EffectiveSettings, list[dict[str, Any]]]:
+    """Validate, resolve, render and check; raises InvalidRequest or RenderInvariantError."""
+    settings = settings_from_document(doc)
+    objects = render_all(settings)
+    check_render(settings, objects)
+    return settings, objects
+
+
+def run_configure(sdk: kratix_sdk.KratixSDK, dirs: KratixDirs) -> None:
+    doc, _resource = read_input(dirs)
+    settings, objects = render_request(doc)
+    write_outputs_atomically(sdk, dirs, output_files(objects))
+    sdk.write_destination_selectors([kratix_sdk.DestinationSelector(directory=PLATFORM_DIR,
+                                                                    match_labels=platform_selector())])
+    write_status(sdk, configure_status(settings, objects))

@@ -1,0 +1,96 @@
+"""ArgoCDProject and ArgoCDApplication requests, handled by the reusable argocd-* promises.
+
+The sync wave goes into the request's spec.annotations so it lands on the AppProject/Application that
+ArgoCD applies, not only on the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import API_GROUP, API_VERSION
+from ..models import EffectiveSettings
+from .helm_values import render_helm_values
+from .meta import SYNC_WAVE, WAVE_APPLICATION, WAVE_PROJECT, Obj, common_labels, metadata, obj
+
+ARGOCD_NAMESPACE = "argocd"
+RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
+
+
+def _request(s: EffectiveSettings, kind: str, name: str, wave: int, spec: dict[str, Any]) -> Obj:
+    meta = metadata(s, name, s.request_namespace, wave)
+    return obj(f"{API_GROUP}/{API_VERSION}", kind, meta, spec=spec)
+
+
+def render_project_request(s: EffectiveSettings) -> Obj:
+    names = s.names
+    source_repos = [s.chart_repo] + ([s.workload_repo_url] if s.workload_repo_url else [])
+    destinations: list[dict[str, str]] = [{"server": s.destination_server, "namespace": s.target_namespace}]
+    if s.workload_repo_url:
+        destinations.append({"name": s.name, "namespace": "*"})
+    spec = {
+        "name": names.project,
+        "namespace": ARGOCD_NAMESPACE,
+        "labels": common_labels(s),
+        "annotations": {SYNC_WAVE: str(WAVE_PROJECT)},
+        "description": f"vCluster {s.name} and its workloads",
+        "sourceRepos": source_repos,
+        "destinations": destinations,
+        "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}],
+        "namespaceResourceWhitelist": [{"group": "*", "kind": "*"}],
+    }
+    return _request(s, "ArgoCDProject", names.project, WAVE_PROJECT, spec)
+
+
+def _sync_policy(s: EffectiveSettings) -> dict[str, Any]:
+    return {
+        "automated": {"prune": s.sync_prune, "selfHeal": s.sync_self_heal, "allowEmpty": s.sync_allow_empty},
+        "syncOptions": list(s.sync_options),
+    }
+
+
+def render_application_request(s: EffectiveSettings) -> Obj:
+    names = s.names
+    spec = {
+        "name": names.application,
+        "namespace": ARGOCD_NAMESPACE,
+        "labels": common_labels(s),
+        "annotations": {SYNC_WAVE: str(WAVE_APPLICATION)},
+        "finalizers": [RESOURCES_FINALIZER],
+        "project": names.project,
+        "source": {
+            "repoURL": s.chart_repo,
+            "chart": s.chart,
+            "targetRevision": s.chart_version,
+            "helm": {"releaseName": names.release, "valuesObject": render_helm_values(s)},
+        },
+        "destination": {"server": s.destination_server, "namespace": s.target_namespace},
+        "syncPolicy": _sync_policy(s),
+    }
+    return _request(s, "ArgoCDApplication", names.application, WAVE_APPLICATION, spec)
+
+
+def render_workload_application_request(s: EffectiveSettings) -> list[Obj]:
+    """An Application for the tenant's workload repository, deployed into the vCluster, when one is set."""
+    if not s.workload_repo_url:
+        return []
+    name = f"{s.names.application}-workloads"
+    source: dict[str, Any] = {"repoURL": s.workload_repo_url, "targetRevision": s.workload_repo_revision or "HEAD"}
+    source["path"] = s.workload_repo_path or "."
+    spec = {
+        "name": name,
+        "namespace": ARGOCD_NAMESPACE,
+        "labels": common_labels(s),
+        "annotations": {SYNC_WAVE: str(WAVE_APPLICATION + 1)},
+        "finalizers": [RESOURCES_FINALIZER],
+        "project": s.names.project,
+        "source": source,
+        "destination": {"name": s.name, "namespace": "default"},
+        "syncPolicy": {"automated": {"prune": True, "selfHeal": True, "allowEmpty": False},
+                       "syncOptions": ["CreateNamespace=true"]},
+    }
+    return [_request(s, "ArgoCDApplication", name, WAVE_APPLICATION + 1, spec)]
+
+
+def render_argocd_requests(s: EffectiveSettings) -> list[Obj]:
+    return [render_project_request(s), render_application_request(s), *render_workload_application_request(s)]
