@@ -18,7 +18,8 @@ def openapi_schema(model: type[BaseModel]) -> dict[str, Any]:
     raw = model.model_json_schema(by_alias=True, mode="validation")
     defs = raw.pop("$defs", {})
     _add_alias_choices(model, raw, defs)
-    return _structural(raw, defs)
+    schema: dict[str, Any] = _structural(raw, defs)
+    return schema
 
 
 def _add_alias_choices(model: type[BaseModel], schema: dict[str, Any], defs: dict[str, Any],

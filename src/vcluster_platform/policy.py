@@ -27,13 +27,14 @@ def object_problems(obj: Any, where: str = "") -> list[str]:
     if not isinstance(obj, dict):
         return [f"{where or 'object'}: not a mapping"]
     kind = obj.get("kind")
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    raw_meta = obj.get("metadata")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     name = meta.get("name", "")
     here = where or f"{kind} {meta.get('namespace', '') + '/' if meta.get('namespace') else ''}{name}"
     problems = []
     if kind in FORBIDDEN_KINDS:
         problems.append(f"{here}: kind Secret is never rendered; credentials come through ExternalSecrets")
-    if kind == "List" or kind and str(kind).endswith("List"):
+    if kind == "List" or (kind and str(kind).endswith("List")):
         for i, item in enumerate(obj.get("items") or []):
             problems += object_problems(item, f"{here} items[{i}]")
         return problems

@@ -55,7 +55,7 @@ PROMISES = (
 
 
 def promise_crd(p: PromiseDef) -> dict[str, Any]:
-    columns = [{"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
+    columns: list[dict[str, Any]] = [{"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
                {"name": "Message", "type": "string", "jsonPath": ".status.message", "priority": 1},
                {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}]
     return crd(API_GROUP, API_VERSION, p.kind, p.plural, p.spec_model, printer_columns=columns)

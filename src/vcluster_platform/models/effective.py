@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import FieldProblem, InvalidRequest
+from ..sync_script import SCRIPT_DIGEST
 from .presets import (
     DEFAULT_PRESET,
     GLOBAL_DEFAULTS,
@@ -15,7 +16,6 @@ from .presets import (
     PRESETS,
     SECRET_STORE_SELECTOR_KEY,
 )
-from ..sync_script import SCRIPT_DIGEST
 from .quantity import parse_quantity
 from .request import VClusterOrchestratorV2Spec
 
@@ -272,6 +272,10 @@ def resolve(
         "exposure.mode", "tlsRoute" if hostname else "none", "default")
     if mode in ("tlsRoute", "httpRoute") and not hostname:
         problems.append(FieldProblem("spec.exposure.mode", mode, "needs spec.exposure.hostname"))
+    if mode == "loadBalancer" and _get(exposure, "api_port") not in (None, 443):
+        problems.append(FieldProblem(
+            "spec.exposure.apiPort", _get(exposure, "api_port"),
+            "loadBalancer mode serves the chart's API Service port; allowed: 443"))
     if mode == "loadBalancer" and not vip:
         problems.append(FieldProblem(
             "spec.exposure.mode", mode, "loadBalancer needs spec.exposure.vip or spec.exposure.subnet"))

@@ -1,0 +1,50 @@
+"""Shared helpers: example requests, the shared/ folder, and running the real pipeline on a Kratix tree."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared")).resolve()
+ORCHESTRATOR_EXAMPLES = sorted((REPO / "promises" / "vcluster-orchestrator-v2" / "examples").glob("*.yaml"))
+ARGOCD_EXAMPLES = sorted((REPO / "promises").glob("argocd-*/examples/*.yaml"))
+
+
+def load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text())
+
+
+def request(name: str = "demo", **spec: Any) -> dict[str, Any]:
+    """A VClusterOrchestratorV2 document with the given spec fields."""
+    return {
+        "apiVersion": "platform.integratn.tech/v1alpha1",
+        "kind": "VClusterOrchestratorV2",
+        "metadata": {"name": name, "namespace": "platform-requests"},
+        "spec": {"name": name, **spec},
+    }
+
+
+def rendered_objects(output_dir: Path) -> list[dict[str, Any]]:
+    return [yaml.safe_load(p.read_text()) for p in sorted((output_dir / "output").rglob("*.yaml"))]
+
+
+@pytest.fixture
+def render(tmp_path: Path) -> Any:
+    """render(doc_or_text) → (exit code, output dir) through the CLI's real pipeline entry point."""
+    from vcluster_platform.cli import render_to
+
+    counter = iter(range(10_000))
+
+    def _render(doc: Any) -> tuple[int, Path]:
+        index = next(counter)
+        source = tmp_path / f"request-{index}.yaml"
+        source.write_text(doc if isinstance(doc, str) else yaml.safe_dump(doc, sort_keys=False))
+        out = tmp_path / f"out-{index}"
+        return render_to(source, out), out
+
+    return _render

@@ -1,0 +1,121 @@
+"""The real entry point as a process on a real Kratix file tree: env vars, output, status, atomicity."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import ORCHESTRATOR_EXAMPLES, request
+
+
+def _tree(tmp_path: Path, doc: Any) -> Path:
+    for sub in ("input", "output", "metadata"):
+        (tmp_path / sub).mkdir()
+    (tmp_path / "input" / "object.yaml").write_text(doc if isinstance(doc, str) else yaml.safe_dump(doc))
+    return tmp_path
+
+
+def _run(root: Path, action: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KRATIX_ROOT": str(root), "KRATIX_WORKFLOW_ACTION": action,
+           "KRATIX_WORKFLOW_TYPE": "resource", "KRATIX_PROMISE_NAME": "vcluster-orchestrator-v2",
+           "KRATIX_PIPELINE_NAME": f"vcluster-orchestrator-v2-{action}"}
+    return subprocess.run([sys.executable, "-m", "vcluster_platform.pipeline", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_configure_writes_outputs_status_and_selectors(tmp_path: Path) -> None:
+    root = _tree(tmp_path, ORCHESTRATOR_EXAMPLES[0].read_text())
+    result = _run(root, "configure")
+    assert result.returncode == 0, result.stderr
+    outputs = sorted((root / "output").rglob("*.yaml"))
+    assert outputs and {p.parent.name for p in outputs} <= {"platform", "resources"}
+    status = yaml.safe_load((root / "metadata" / "status.yaml").read_text())
+    assert status["phase"] == "Scheduled"
+    assert sum(status["objectCounts"].values()) == len(outputs)
+    selectors = yaml.safe_load((root / "metadata" / "destination-selectors.yaml").read_text())
+    assert selectors == [{"directory": "platform", "matchLabels": {"environment": "platform"}}]
+    assert not [p for p in root.iterdir() if p.name.startswith(".kratix-staging")]
+
+
+def test_status_names_are_the_rendered_names(tmp_path: Path) -> None:
+    root = _tree(tmp_path, request("media"))
+    assert _run(root, "configure").returncode == 0
+    status = yaml.safe_load((root / "metadata" / "status.yaml").read_text())
+    objects = [yaml.safe_load(p.read_text()) for p in (root / "output").rglob("*.yaml")]
+    names = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    assert ("ArgoCDApplication", status["application"]) in names
+    assert ("Job", status["syncJob"]) in names
+    targets = {o["spec"]["target"]["name"] for o in objects if o["kind"] == "ExternalSecret"}
+    assert status["kubeconfigSecret"] in targets and status["argocdClusterSecret"] in targets
+    job = next(o for o in objects if o["kind"] == "Job")
+    env = {e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["OP_ITEM_TITLE"] == status["onePasswordItem"]
+
+
+def test_invalid_request_writes_failed_status_and_no_output(tmp_path: Path) -> None:
+    root = _tree(tmp_path, request("media", vcluster={"replicas": "three"}))
+    result = _run(root, "configure")
+    assert result.returncode == 2
+    assert "spec.vcluster.replicas" in result.stderr
+    assert list((root / "output").iterdir()) == []
+    status = yaml.safe_load((root / "metadata" / "status.yaml").read_text())
+    assert status["phase"] == "Failed" and "spec.vcluster.replicas" in status["message"]
+
+
+def test_action_comes_from_the_environment_and_unknown_actions_fail(tmp_path: Path) -> None:
+    root = _tree(tmp_path, request())
+    result = _run(root, "reconcile")
+    assert result.returncode == 2 and "unknown workflow action" in result.stderr
+
+
+def test_delete_reports_a_cleanup_it_cannot_do(tmp_path: Path) -> None:
+    root = _tree(tmp_path, request("media"))
+    env_home = tmp_path / "home"
+    env_home.mkdir()
+    env = {**os.environ, "KRATIX_ROOT": str(root), "KRATIX_WORKFLOW_ACTION": "delete", "HOME": str(env_home),
+           "KUBECONFIG": str(env_home / "missing")}
+    env.pop("KUBERNETES_SERVICE_HOST", None)
+    result = subprocess.run([sys.executable, "-m", "vcluster_platform.pipeline"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 1
+    status = yaml.safe_load((root / "metadata" / "status.yaml").read_text())
+    assert status["phase"] == "Failed" and "cannot list PersistentVolumes" in status["message"]
+
+
+class _Volumes:
+    def __init__(self, names: list[str], broken: set[str] | None = None):
+        self.names, self.broken, self.deleted, self.selector = names, broken or set(), [], ""
+
+    def list_persistent_volume(self, label_selector: str) -> Any:
+        self.selector = label_selector
+        items = [type("PV", (), {"metadata": type("M", (), {"name": n})()})() for n in self.names]
+        return type("List", (), {"items": items})()
+
+    def delete_persistent_volume(self, name: str) -> None:
+        if name in self.broken:
+            raise RuntimeError("forbidden")
+        self.deleted.append(name)
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_delete_cleans_syncer_volumes(dry_run: bool) -> None:
+    from vcluster_platform.pipeline.delete import run_delete
+
+    api = _Volumes(["pv-b", "pv-a"])
+    status, code = run_delete(request("media"), dry_run, lambda: api)
+    assert code == 0 and api.selector == "vcluster.loft.sh/managed-by=media-x-vcluster-media"
+    assert api.deleted == ([] if dry_run else ["pv-a", "pv-b"])
+    assert status["phase"] == "Deleted" and "2 syncer" in status["message"]
+
+
+def test_delete_failures_are_reported() -> None:
+    from vcluster_platform.pipeline.delete import run_delete
+
+    status, code = run_delete(request("media"), False, lambda: _Volumes(["pv-a", "pv-b"], {"pv-b"}))
+    assert code == 1 and status["phase"] == "Failed" and "pv-b" in status["persistentVolumes"]["failed"]
