@@ -56,12 +56,14 @@ def pipeline_for(kind: Any) -> tuple[str, Callable[[list[str] | None], int]]:
 
 def render_to(request: Path, output_dir: Path, action: str = "configure") -> int:
     """Run the real pipeline entry point on a temporary Kratix tree; copy output/ and metadata/ to output_dir."""
-    try:
-        doc = load_request_file(request)
-    except InvalidRequest as exc:
-        print(exc.summary(), file=sys.stderr)
+    if not request.is_file():
+        print(f"{request}: no such file", file=sys.stderr)
         return 2
-    promise, entry = pipeline_for(doc.get("kind"))
+    try:
+        kind = load_request_file(request).get("kind")
+    except InvalidRequest:
+        kind = None  # the pipeline itself reports the problem and writes a Failed status
+    promise, entry = pipeline_for(kind)
     for sub in ("output", "metadata"):
         shutil.rmtree(output_dir / sub, ignore_errors=True)
     (output_dir / "output").mkdir(parents=True, exist_ok=True)
