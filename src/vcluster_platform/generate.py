@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None, produce: Callable[[], dict[Path, str]] =
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
     for path in drift:
-        print(("drift: " if args.check else "wrote: ") + str(path.relative_to(REPO)))
+        shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+        print(("drift: " if args.check else "wrote: ") + str(shown))
     if args.check and drift:
         print("generated files differ from the models; run `make generate` and commit", file=sys.stderr)
         return 1
