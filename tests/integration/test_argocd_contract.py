@@ -50,7 +50,7 @@ def test_generated_requests_contract(doc: dict[str, Any]) -> None:
 
 
 def test_argocd_request_errors_name_the_field() -> None:
-    s, objects = render_request(request("demo"))
+    _settings, objects = render_request(request("demo"))
     app = next(o for o in objects if o["kind"] == "ArgoCDApplication")
     app["spec"]["source"]["path"] = "charts/vcluster"
     try:

@@ -55,7 +55,7 @@ CASES: list[tuple[str, Any, str]] = [
     ("name-63", R("a" * 63), "spec.name"),
     ("name-39", R("a" * 39), "spec.name"),
     ("name-space", R("me dia"), "spec.name"),
-    ("name-unicode", R("médiа"), "spec.name"),
+    ("name-unicode", R("m\u00e9dia"), "spec.name"),
     ("unknown-top", R(colour="blue"), "spec.colour"),
     ("unknown-vcluster", R(vcluster={"size": "L"}), "spec.vcluster.size"),
     ("unknown-resources", R(vcluster={"resources": {"request": {}}}), "spec.vcluster.resources.request"),
