@@ -1,7 +1,6 @@
 """`vcluster-platform`: render, explain and check vCluster requests locally.
 
-Exit codes: 0 success; 1 validation problems found (validate, migrate check) or differences (diff --exit-code);
-2 invalid input (request or arguments); 3 internal error in a renderer (please report).
+Exit codes: 0 success; 2 invalid input (request or arguments); 3 internal error in a renderer (please report).
 """
 
 from __future__ import annotations
@@ -179,9 +178,6 @@ def build_parser() -> argparse.ArgumentParser:
     examples.add_argument("--output-dir", required=True)
     examples.set_defaults(func=_cmd_run_examples)
 
-    from .cli_checks import add_check_commands
-
-    add_check_commands(sub)
     return parser
 
 

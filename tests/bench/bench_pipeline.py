@@ -1,0 +1,76 @@
+"""`make bench`: figures, not assertions.
+
+- whole-process pipeline run (median of 21, `python -m vcluster_platform.pipeline configure`, including
+  `import kratix_sdk`), per example;
+- in-process effective settings + render + checks per request (median over many);
+- peak RSS of one pipeline process.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((REPO / "promises" / "vcluster-orchestrator-v2" / "examples").glob("*.yaml"))
+RUNS = 21
+
+
+def whole_process(example: Path) -> tuple[float, float]:
+    times = []
+    peak_kib = 0
+    for _ in range(RUNS):
+        root = Path(tempfile.mkdtemp(prefix="bench-kratix-"))
+        for sub in ("input", "output", "metadata"):
+            (root / sub).mkdir()
+        shutil.copyfile(example, root / "input" / "object.yaml")
+        env = {**os.environ, "KRATIX_ROOT": str(root), "KRATIX_WORKFLOW_ACTION": "configure"}
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "vcluster_platform.pipeline"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+        peak_kib = max(peak_kib, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        shutil.rmtree(root)
+    return statistics.median(times), peak_kib / 1024
+
+
+def import_cost() -> float:
+    code = "import time; t=time.perf_counter(); import kratix_sdk; print(time.perf_counter()-t)"
+    samples = [float(subprocess.check_output([sys.executable, "-c", code], text=True)) for _ in range(7)]
+    return statistics.median(samples)
+
+
+def in_process(example: Path, repeat: int = 300) -> float:
+    from vcluster_platform.pipeline.configure import render_request
+
+    doc = yaml.safe_load(example.read_text())
+    render_request(doc)  # warm the schema caches
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        render_request(doc)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpu(s); medians")
+    print(f"import kratix_sdk alone: {import_cost() * 1000:.0f} ms")
+    print(f"{'example':<24} {'whole process':>14} {'in-process render':>18} {'peak RSS':>10}")
+    for example in EXAMPLES:
+        wall, rss = whole_process(example)
+        render = in_process(example)
+        print(f"{example.stem:<24} {wall * 1000:>11.0f} ms {render * 1000:>15.2f} ms {rss:>7.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
