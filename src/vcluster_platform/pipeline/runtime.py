@@ -13,7 +13,7 @@ from typing import Any
 
 import kratix_sdk
 
-from ..yamlio import dump, request_mapping
+from ..yamlio import dump, load_request_file
 
 ACTIONS = ("configure", "delete")
 # Local runs and tests point the SDK at another tree: KRATIX_ROOT=/tmp/x uses /tmp/x/{input,output,metadata}.
@@ -40,15 +40,8 @@ def configure_sdk(env: Mapping[str, str] | None = None) -> KratixDirs:
 
 def read_input(dirs: KratixDirs) -> tuple[dict[str, Any], Any]:
     """The request as a plain mapping (duplicate keys rejected) and as a kratix-sdk Resource."""
-    path = dirs.input / "object.yaml"
-    from ..yamlio import load_request_file
-
-    data = load_request_file(path)
+    data = load_request_file(dirs.input / "object.yaml")
     return data, kratix_sdk.Resource(data)
-
-
-def read_input_text(text: str, source: str) -> dict[str, Any]:
-    return request_mapping(text, source)
 
 
 def write_outputs_atomically(sdk: Any, dirs: KratixDirs, files: dict[str, bytes]) -> None:
@@ -57,7 +50,10 @@ def write_outputs_atomically(sdk: Any, dirs: KratixDirs, files: dict[str, bytes]
     A failure while staging leaves the output directory untouched.
     """
     dirs.output.mkdir(parents=True, exist_ok=True)
-    parent = dirs.output.parent if os.access(dirs.output.parent, os.W_OK) else None
+    # Stage next to the output dir when we may; in a pod with a read-only root FS that is not writable,
+    # but the metadata emptyDir is.
+    parent = dirs.output.parent if os.access(dirs.output.parent, os.W_OK) else dirs.metadata
+    parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".kratix-staging-", dir=parent))
     try:
         kratix_sdk.set_output_dir(staging)
