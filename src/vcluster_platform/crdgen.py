@@ -13,6 +13,22 @@ from pydantic import AliasChoices, BaseModel
 _DROP = {"title", "default", "examples"}
 
 
+def strict_schema(node: Any) -> Any:
+    """Copy of a structural schema where objects with properties reject unknown fields (as pruning would)."""
+    if isinstance(node, list):
+        return [strict_schema(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: strict_schema(v) for k, v in node.items()}
+    if (
+        "properties" in out
+        and "additionalProperties" not in out
+        and not out.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        out["additionalProperties"] = False
+    return out
+
+
 def openapi_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The model's validation schema as a structural OpenAPI v3 schema (refs inlined, no defaults)."""
     raw = model.model_json_schema(by_alias=True, mode="validation")

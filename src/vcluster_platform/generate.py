@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from .crdgen import strict_schema
+
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_OUT = Path(__file__).resolve().parent / "schemas"
 KUBERNETES_VERSION = "1.34.0"
@@ -46,32 +48,11 @@ def shared_dir() -> Path:
     return Path(os.environ.get("SHARED_DIR", REPO.parent / "shared")).resolve()
 
 
-def strict_schema(node: Any) -> Any:
-    """Copy of a structural schema where objects with properties reject unknown fields (as pruning would)."""
-    if isinstance(node, list):
-        return [strict_schema(x) for x in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: strict_schema(v) for k, v in node.items()}
-    if (
-        "properties" in out
-        and "additionalProperties" not in out
-        and not out.get("x-kubernetes-preserve-unknown-fields")
-    ):
-        out["additionalProperties"] = False
-    return out
-
-
-def crd_schemas(crd: dict[str, Any], served_only: bool = True) -> dict[str, Any]:
-    """apiVersion/kind → strict openAPIV3Schema of the CRD's storage version."""
-    group = crd["spec"]["group"]
-    kind = crd["spec"]["names"]["kind"]
-    out = {}
-    for version in crd["spec"]["versions"]:
-        if served_only and not version.get("storage"):
-            continue
-        out[f"{group}/{version['name']}/{kind}"] = strict_schema(version["schema"]["openAPIV3Schema"])
-    return out
+def storage_schema(crd: dict[str, Any]) -> tuple[str, Any]:
+    """(apiVersion/kind, strict openAPIV3Schema) of a CRD's storage version."""
+    version = next(v for v in crd["spec"]["versions"] if v.get("storage"))
+    key = f"{crd['spec']['group']}/{version['name']}/{crd['spec']['names']['kind']}"
+    return key, strict_schema(version["schema"]["openAPIV3Schema"])
 
 
 def _kubernetes_bundle() -> dict[str, Any]:
@@ -117,12 +98,9 @@ def schema_artifacts() -> dict[Path, str]:
     files: dict[Path, str] = {}
     index: dict[str, str] = {}
     for source, target in UPSTREAM_CRDS.items():
-        crd = yaml.safe_load((shared / source).read_text())
-        for key, schema in crd_schemas(crd).items():
-            name = target if key.endswith(crd["spec"]["versions"][0]["name"] + "/" + crd["spec"]["names"]["kind"]) \
-                else target.replace(".json", f"-{key.split('/')[1]}.json")
-            files[SCHEMA_OUT / name] = _json(schema)
-            index[key] = name
+        key, schema = storage_schema(yaml.safe_load((shared / source).read_text()))
+        files[SCHEMA_OUT / target] = _json(schema)
+        index[key] = target
     for version in VALUES_SCHEMAS:
         schema = json.loads((shared / "vcluster" / f"values.schema.{version}.json").read_text())
         files[SCHEMA_OUT / f"vcluster-values-{version}.json"] = _json(schema)

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import API_GROUP, API_VERSION
-from .crdgen import crd
+from .crdgen import crd, strict_schema
 from .models.argocd import ArgoCDApplicationSpec, ArgoCDProjectSpec
 from .models.request import VClusterOrchestratorV2Spec
 from .yamlio import dump
@@ -104,8 +104,6 @@ def promise_artifacts() -> dict[Path, str]:
 
 def generated_request_schemas() -> dict[str, tuple[str, dict[str, Any]]]:
     """apiVersion/kind of each promise's request → (schema file name, strict openAPIV3Schema)."""
-    from .generate import strict_schema
-
     out = {}
     for p in PROMISES:
         schema = promise_crd(p)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]

@@ -79,11 +79,8 @@ def _path(parts: Any) -> str:
     return out.lstrip(".")
 
 
-def _problems(validator: Any, instance: Any, where: str, prefix: str = "") -> list[SchemaProblem]:
-    found = []
-    for error in validator.iter_errors(instance):
-        path = _path(list(error.instance_path))
-        found.append(SchemaProblem(where, f"{prefix}.{path}".strip(".") if prefix else path, error.message))
+def _problems(validator: Any, instance: Any, where: str) -> list[SchemaProblem]:
+    found = [SchemaProblem(where, _path(list(e.instance_path)), e.message) for e in validator.iter_errors(instance)]
     return sorted(found, key=lambda p: (p.path, p.message))
 
 
@@ -102,4 +99,4 @@ def validate_object(obj: dict[str, Any]) -> list[SchemaProblem]:
 
 
 def validate_helm_values(values: dict[str, Any], schema_version: str, where: str) -> list[SchemaProblem]:
-    return _problems(_values_validator(schema_version), values, where, prefix="")
+    return _problems(_values_validator(schema_version), values, where)

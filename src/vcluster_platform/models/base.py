@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -78,10 +79,11 @@ FreeForm = dict[str, Any]
 _LABEL_VALUE_RULE = "at most 63 characters of letters, digits, '-', '_' and '.', starting and ending alphanumeric"
 
 
-def _check_label_map(value: dict[str, str]) -> dict[str, str]:
-    import re
+_LABEL_NAME_RE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 
-    name_re = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
+
+def _check_label_map(value: dict[str, str]) -> dict[str, str]:
+    name_re = _LABEL_NAME_RE
     for key, val in value.items():
         prefix, _, name = key.rpartition("/")
         if not name or len(name) > LABEL_MAX or not name_re.match(name):

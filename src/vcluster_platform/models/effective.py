@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import FieldProblem, InvalidRequest
 from ..sync_script import SCRIPT_DIGEST
+from .names import syncer_managed_by
 from .presets import (
     DEFAULT_PRESET,
     GLOBAL_DEFAULTS,
@@ -131,10 +132,10 @@ class EffectiveSettings:
     @property
     def external_url(self) -> str:
         """The URL clients outside the host cluster use, or '' when the vCluster is not exposed."""
-        host = self.hostname if self.exposure_mode in ("tlsRoute", "httpRoute") else self.vip
-        if self.exposure_mode == "loadBalancer" and self.hostname:
-            host = self.hostname
-        if not host or self.exposure_mode == "none":
+        if self.exposure_mode == "none":
+            return ""
+        host = self.hostname or (self.vip if self.exposure_mode == "loadBalancer" else "")
+        if not host:
             return ""
         port = "" if self.api_port == 443 else f":{self.api_port}"
         return f"https://{host}{port}"
@@ -163,7 +164,7 @@ class EffectiveSettings:
             certificate=f"{n}-api",
             certificate_secret=f"{n}-api-tls",
             route=f"{n}-api",
-            syncer_managed_by=f"{n}-x-{self.target_namespace}",
+            syncer_managed_by=syncer_managed_by(n, self.target_namespace),
         )
 
     @property
@@ -390,14 +391,7 @@ def resolve(
     export_server = _get(export, "server") or settings.external_url or settings.internal_url
     r.derived("vcluster.exportKubeConfig.server", export_server,
               "request" if _get(export, "server") else "default (external URL, else in-cluster service)")
-    r.derived("exposure.vip", vip, r.sources.get("exposure.vip", "default"))
-    return _replace(settings, export_server=export_server)
-
-
-def _replace(settings: EffectiveSettings, **changes: Any) -> EffectiveSettings:
-    from dataclasses import replace
-
-    return replace(settings, **changes)
+    return replace(settings, export_server=export_server)
 
 
 def _flag(r: _Resolver, path: str, requested: bool | None, default: bool) -> bool:

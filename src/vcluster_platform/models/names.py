@@ -42,3 +42,8 @@ def check_subdomain(value: str) -> str:
     if not is_dns1123_subdomain(value):
         raise ValueError(f"must be {SUBDOMAIN_RULE}")
     return value
+
+
+def syncer_managed_by(name: str, namespace: str) -> str:
+    """Value of `vcluster.loft.sh/managed-by` on host objects the vCluster's syncer creates."""
+    return f"{name}-x-{namespace}"

@@ -113,23 +113,17 @@ def allowed_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """The field names a model accepts at loc (aliases, as users write them)."""
     current: Any = model
     for part in loc:
-        if isinstance(part, int) or not _is_model(current):
-            current = _inner_model(current)
-            if isinstance(part, int):
-                continue
+        if isinstance(part, int):
+            continue  # list index: the item model is already `current`
         if not _is_model(current):
             return []
-        match = next((f for n, f in current.model_fields.items() if _aliases(n, f)[0] == part or part in
-                      _aliases(n, f)), None)
+        match = next((f for n, f in current.model_fields.items() if part in _aliases(n, f)), None)
         if match is None:
             return []
         current = _inner_model(match.annotation)
     if not _is_model(current):
         return []
-    names: list[str] = []
-    for field_name, info in current.model_fields.items():
-        names.extend(_aliases(field_name, info))
-    return sorted(names)
+    return sorted(name for field_name, info in current.model_fields.items() for name in _aliases(field_name, info))
 
 
 def _aliases(field_name: str, info: Any) -> list[str]:

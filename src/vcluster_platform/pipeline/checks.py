@@ -11,7 +11,7 @@ from ..render.helm_values import base_helm_values
 from ..schema_store import SchemaProblem, UnknownKind, validate_helm_values, validate_object
 
 
-def _chart_values_problems(s: EffectiveSettings, values: dict[str, Any]) -> list[str]:
+def _chart_values_problems(values: dict[str, Any]) -> list[str]:
     sync = values.get("sync") or {}
     to_host = ((sync.get("toHost") or {}).get("storageClasses") or {}).get("enabled")
     from_host = ((sync.get("fromHost") or {}).get("storageClasses") or {}).get("enabled")
@@ -27,7 +27,7 @@ def check_helm_values(s: EffectiveSettings, merged: dict[str, Any]) -> None:
     if own:
         raise RenderInvariantError("rendered Helm values fail the chart schema:\n" + _lines(own))
     merged_problems = [str(p) for p in validate_helm_values(merged, s.values_schema_version, where)]
-    merged_problems += _chart_values_problems(s, merged)
+    merged_problems += _chart_values_problems(merged)
     if merged_problems:
         raise InvalidRequest([
             FieldProblem("spec.vcluster.helmOverrides", s.helm_overrides or MISSING,

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from ..errors import InvalidRequest
 from ..models import settings_from_document
+from ..models.names import syncer_managed_by
 
 MANAGED_BY_LABEL = "vcluster.loft.sh/managed-by"
 
@@ -42,7 +43,7 @@ def tenant_identity(doc: dict[str, Any]) -> tuple[str, str]:
 
 
 def cleanup_volumes(api: VolumeApi, name: str, namespace: str, dry_run: bool) -> CleanupReport:
-    report = CleanupReport(selector=f"{MANAGED_BY_LABEL}={name}-x-{namespace}")
+    report = CleanupReport(selector=f"{MANAGED_BY_LABEL}={syncer_managed_by(name, namespace)}")
     volumes = api.list_persistent_volume(label_selector=report.selector)
     report.found = sorted(v.metadata.name for v in volumes.items)
     if dry_run:

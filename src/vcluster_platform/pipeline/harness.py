@@ -1,9 +1,4 @@
-"""Shared entry-point harness: argument parsing, exit codes and a status for every outcome.
-
-Exit codes: 0 success; 2 invalid request (status Failed, message names the field); 3 a rendered object broke
-the policy gate or a schema (a bug); 1 anything else. Nothing is written under the output directory unless
-every object passed.
-"""
+"""Shared entry-point harness: argument parsing, exit codes and a status for every outcome."""
 
 from __future__ import annotations
 
@@ -19,11 +14,14 @@ from .runtime import KratixDirs, configure_sdk, resolve_action, write_status
 from .status import failed_status
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_BUG = 0, 1, 2, 3
+EXIT_CODES = """exit codes: 0 success; 2 invalid request (status Failed, message names the field); 3 a rendered object
+broke the policy gate or a schema (a bug); 1 anything else. Nothing is written under the output directory
+unless every object passed."""
 Workflow = Callable[[kratix_sdk.KratixSDK, KratixDirs, argparse.Namespace], int]
 
 
 def run(prog: str, description: str, configure: Workflow, delete: Workflow, argv: list[str] | None) -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=description + "\n\n" + (__doc__ or "").split("\n\n")[1],
+    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=EXIT_CODES,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", nargs="?", choices=["configure", "delete"],
                         help="workflow action (default: $KRATIX_WORKFLOW_ACTION)")
