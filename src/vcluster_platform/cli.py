@@ -1,6 +1,8 @@
-"""`vcluster-platform`: render, explain and check vCluster requests locally.
+"""`vcluster-platform`: render, explain, validate, diff and migrate-check vCluster requests locally.
 
-Exit codes: 0 success; 2 invalid input (request or arguments); 3 internal error in a renderer (please report).
+Exit codes: 0 success; 1 the check found something (validate: problems, diff: differences, migrate check: a
+change that would recreate or prune the control plane); 2 invalid input (request, file or arguments);
+3 internal error in a renderer (please report).
 """
 
 from __future__ import annotations
@@ -18,12 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from . import PROMISE_NAME
-from .errors import InvalidRequest
+from .errors import InvalidRequest, RenderInvariantError
 from .yamlio import dump, load_request_file
 
-EXAMPLES = """examples:
-  vcluster-platform render promises/vcluster-orchestrator-v2/examples/media-prod.yaml --output-dir out/
-  vcluster-platform explain promises/vcluster-orchestrator-v2/examples/media-prod.yaml --diff-preset
+MEDIA = "promises/vcluster-orchestrator-v2/examples/media-prod.yaml"
+V1_MEDIA = "promises/vcluster-orchestrator-v2/migration/v1-media"
+EXAMPLES = f"""examples:
+  vcluster-platform render {MEDIA} --output-dir out/
+  vcluster-platform explain {MEDIA} --diff-preset
+  vcluster-platform validate {MEDIA} out/output
+  vcluster-platform diff out/output {MEDIA}
+  vcluster-platform migrate check --v1 {V1_MEDIA} --v2 {MEDIA} --plan
 """
 
 
@@ -155,6 +162,63 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _colour(choice: str) -> bool:
+    if choice == "auto":
+        return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return choice == "always"
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import validate_paths
+
+    checked, problems = validate_paths([Path(p) for p in args.paths])
+    for problem in problems:
+        print(problem)
+    errors = sum(not p.warning for p in problems)
+    print(f"{checked} document(s) checked: {errors} error(s), {len(problems) - errors} warning(s)")
+    return 1 if errors else 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import diff_objects, format_text, to_json
+    from .manifests import objects_of
+
+    try:
+        diffs = diff_objects(objects_of(Path(args.a)), objects_of(Path(args.b)))
+    except InvalidRequest as exc:
+        print(exc.summary(), file=sys.stderr)
+        return 2
+    if args.output == "json":
+        print(json.dumps(to_json(diffs), indent=2, default=str))
+    else:
+        print(format_text(diffs, _colour(args.color)))
+    return 1 if diffs else 0
+
+
+def _cmd_migrate_check(args: argparse.Namespace) -> int:
+    from .manifests import objects_of, with_promise_outputs
+    from .migrate import compare, format_findings, format_plan, identity_of, migration_plan
+
+    try:
+        v1 = identity_of(objects_of(Path(args.v1)))
+        request = load_request_file(Path(args.v2))
+        v2 = identity_of(with_promise_outputs(objects_of(Path(args.v2))))
+    except InvalidRequest as exc:
+        print(exc.summary(), file=sys.stderr)
+        return 2
+    findings = compare(v1, v2)
+    if args.output == "json":
+        print(json.dumps({"v1": vars(v1), "v2": vars(v2), "blocking": any(f.blocking for f in findings),
+                          "findings": [vars(f) for f in findings]}, indent=2, default=str))
+    else:
+        print(format_findings(v1, v2, findings))
+        if args.plan:
+            meta = request.get("metadata") or {}
+            print(format_plan(migration_plan(v2, args.v2, str(meta.get("name", v2.release)),
+                                             str(meta.get("namespace", "platform-requests")), args.v1)))
+    return 1 if any(f.blocking for f in findings) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vcluster-platform", description=__doc__, epilog=EXAMPLES,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -167,23 +231,72 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--quiet", action="store_true", help="no summary on stdout")
     render.set_defaults(func=_cmd_render)
 
-    explain = sub.add_parser("explain", help="effective settings and where each value came from")
+    explain = sub.add_parser(
+        "explain", help="effective settings and where each value came from",
+        epilog=f"examples:\n  vcluster-platform explain {MEDIA}\n  vcluster-platform explain {MEDIA} --diff-preset"
+               "\nexit codes: 0 explained, 2 invalid request", formatter_class=argparse.RawDescriptionHelpFormatter)
     explain.add_argument("request")
     explain.add_argument("--diff-preset", action="store_true", help="only values that differ from the preset")
     explain.add_argument("--output", choices=["table", "yaml", "json"], default="table")
     explain.set_defaults(func=_cmd_explain)
 
-    examples = sub.add_parser("run-examples", help="render several requests and summarise each")
+    examples = sub.add_parser(
+        "run-examples", help="render several requests and summarise each",
+        epilog="example:\n  vcluster-platform run-examples promises/*/examples/*.yaml --output-dir build/run\n"
+               "exit code: the worst of the renders", formatter_class=argparse.RawDescriptionHelpFormatter)
     examples.add_argument("requests", nargs="+")
     examples.add_argument("--output-dir", required=True)
     examples.set_defaults(func=_cmd_run_examples)
+
+    validate = sub.add_parser(
+        "validate", help="check requests and rendered manifests; every problem with file, object and field",
+        epilog=f"examples:\n  vcluster-platform validate {MEDIA}\n  vcluster-platform validate out/output/\n"
+               "exit codes: 0 valid, 1 problems found, 2 bad arguments",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="request files, manifest files or directories")
+    validate.set_defaults(func=_cmd_validate)
+
+    diff = sub.add_parser(
+        "diff", help="compare two renders object by object and field by field",
+        epilog=f"A and B are request files (rendered first) or directories of rendered YAML.\nexamples:\n"
+               f"  vcluster-platform diff old-render/output {MEDIA}\n"
+               f"  vcluster-platform diff a.yaml b.yaml --output json\n"
+               "exit codes: 0 identical, 1 differences, 2 bad input",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    diff.add_argument("a", metavar="A")
+    diff.add_argument("b", metavar="B")
+    diff.add_argument("--output", choices=["text", "json"], default="text")
+    diff.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    diff.set_defaults(func=_cmd_diff)
+
+    migrate = sub.add_parser("migrate", help="checks for moving a running vCluster from the v1 stack to v2")
+    migrate_sub = migrate.add_subparsers(dest="migrate_command", required=True)
+    check = migrate_sub.add_parser(
+        "check", help="would the v2 request keep the running vCluster's identity?",
+        epilog=f"examples:\n  vcluster-platform migrate check --v1 {V1_MEDIA} --v2 {MEDIA}\n"
+               f"  vcluster-platform migrate check --v1 {V1_MEDIA} --v2 {MEDIA} --plan\n"
+               "exit codes: 0 identity kept, 1 the switch would recreate or prune the control plane, 2 bad input",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("--v1", required=True, metavar="DIR", help="what the v1 stack produced (sub-requests "
+                       "and/or final objects as YAML)")
+    check.add_argument("--v2", required=True, metavar="REQUEST", help="the VClusterOrchestratorV2 request")
+    check.add_argument("--plan", action="store_true", help="also print the phased migration with rollback steps")
+    check.add_argument("--output", choices=["text", "json"], default="text")
+    check.set_defaults(func=_cmd_migrate_check)
 
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except InvalidRequest as exc:
+        print(exc.summary(), file=sys.stderr)
+        return 2
+    except RenderInvariantError as exc:
+        print(f"internal error in a renderer, please report: {exc}", file=sys.stderr)
+        return 3
     return result
 
 

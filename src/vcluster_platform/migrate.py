@@ -1,0 +1,339 @@
+"""`migrate check`: will moving a running vCluster from the v1 stack to VClusterOrchestratorV2 keep it alive?
+
+The identity of a running vCluster is what Helm and ArgoCD key on (release, namespace, Application) and what
+the StatefulSet cannot change in place (volumeClaimTemplates, backing store). Both renders are reduced to that
+identity and compared; each difference carries what it would do to the running control plane.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import yaml
+
+from .errors import MISSING, FieldProblem, InvalidRequest
+from .models.quantity import parse_quantity
+
+Severity = Literal["recreate", "prune", "disrupt", "change"]
+BLOCKING: frozenset[str] = frozenset({"recreate", "prune"})
+VCLUSTER_CHART = "vcluster"
+APPLICATION_KINDS = ("Application", "ArgoCDApplication", "ArgocdApplication")
+ARGOCD_FINALIZER = "resources-finalizer.argocd.argoproj.io"
+# Chart defaults (vcluster 0.20+) for what a values file leaves out.
+DEFAULT_VOLUME_CLAIM = {"enabled": "auto", "size": "5Gi", "storageClass": ""}
+DEFAULT_BACKING_STORE = "embedded database (SQLite)"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a running vCluster is keyed on, read from one render (v1 or v2)."""
+
+    application: str
+    application_namespace: str
+    finalizer: bool
+    prune: bool
+    release: str
+    namespace: str
+    chart_repo: str
+    chart: str
+    chart_version: str
+    statefulset: str
+    volume_claim: dict[str, Any]
+    backing_store: str
+    etcd_replicas: int
+    control_plane_replicas: int
+    service_type: str
+    load_balancer_ip: str
+    hostnames: tuple[str, ...]
+    route_kinds: tuple[str, ...]
+    values_source: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    field: str
+    v1: Any
+    v2: Any
+    severity: Severity
+    consequence: str
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity in BLOCKING
+
+
+def _get(data: Any, *path: str, default: Any = None) -> Any:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return default
+        data = data[part]
+    return data
+
+
+def _chart_source(app: dict[str, Any]) -> dict[str, Any] | None:
+    spec = app.get("spec") or {}
+    sources = [spec["source"]] if isinstance(spec.get("source"), dict) else list(spec.get("sources") or [])
+    return next((s for s in sources if isinstance(s, dict) and s.get("chart") == VCLUSTER_CHART), None)
+
+
+def _find_application(objects: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Application (or Application request) that installs the vcluster chart, and its chart source."""
+    found = [(o, s) for o in objects if o.get("kind") in APPLICATION_KINDS for s in [_chart_source(o)] if s]
+    finals = [f for f in found if f[0].get("kind") == "Application"]
+    candidates = finals or found
+    if not candidates:
+        raise InvalidRequest([FieldProblem("objects", MISSING, "no ArgoCD Application (or Application request) "
+                                           f"with chart {VCLUSTER_CHART!r} found")])
+    if len({c[0]["metadata"]["name"] for c in candidates}) > 1:
+        names = sorted({c[0]["metadata"]["name"] for c in candidates})
+        raise InvalidRequest([FieldProblem("objects", names, "more than one vcluster Application; give one "
+                                           "vCluster's objects")])
+    return candidates[0]
+
+
+def _application_spec(app: dict[str, Any]) -> dict[str, Any]:
+    """Application fields whether `app` is an argoproj Application or an ArgoCDApplication request."""
+    spec = app.get("spec") or {}
+    if app.get("kind") == "Application":
+        meta = app.get("metadata") or {}
+        return {"name": meta.get("name", ""), "namespace": meta.get("namespace", ""),
+                "finalizers": meta.get("finalizers") or [], "destination": spec.get("destination") or {},
+                "syncPolicy": spec.get("syncPolicy") or {}}
+    return {"name": spec.get("name", app["metadata"]["name"]), "namespace": spec.get("namespace", "argocd"),
+            "finalizers": spec.get("finalizers") or [], "destination": spec.get("destination") or {},
+            "syncPolicy": spec.get("syncPolicy") or {}}
+
+
+def _values(objects: list[dict[str, Any]], source: dict[str, Any], release: str) -> tuple[dict[str, Any], str]:
+    """The Helm values and where they were read from."""
+    helm = source.get("helm") or {}
+    if isinstance(helm.get("valuesObject"), dict):
+        return helm["valuesObject"], "Application helm.valuesObject"
+    if isinstance(helm.get("values"), str) and helm["values"].strip():
+        return yaml.safe_load(helm["values"]) or {}, "Application helm.values"
+    for obj in objects:
+        data = obj.get("data") or {}
+        if obj.get("kind") == "ConfigMap" and str(_get(obj, "metadata", "name")).endswith("vcluster-values"):
+            text = data.get("values.yaml") or next(iter(data.values()), "")
+            return yaml.safe_load(text) or {}, f"ConfigMap {obj['metadata']['name']}"
+    for obj in objects:
+        if obj.get("kind") == "VClusterCore" and _get(obj, "spec", "name", default=release) == release:
+            return yaml.safe_load(_get(obj, "spec", "valuesYaml", default="")) or {}, "VClusterCore valuesYaml"
+    return {}, "none found: chart defaults assumed"
+
+
+def _bytes(size: Any) -> str:
+    """A size in its largest exact binary unit, so 10Gi and 10240Mi compare equal; else as written."""
+    try:
+        value = parse_quantity(str(size))
+    except ValueError:
+        return str(size)
+    for suffix, factor in (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+        if value and value % factor == 0:
+            return f"{value // factor}{suffix}"
+    return f"{value:f}"
+
+
+def _backing_store(values: dict[str, Any]) -> tuple[str, int]:
+    store = _get(values, "controlPlane", "backingStore", default={}) or {}
+    ha = _get(values, "controlPlane", "statefulSet", "highAvailability", "replicas", default=1)
+    if _get(store, "etcd", "deploy", "enabled"):
+        return "etcd (deployed StatefulSet)", int(_get(store, "etcd", "deploy", "statefulSet", "highAvailability",
+                                                       "replicas", default=1))
+    if _get(store, "etcd", "embedded", "enabled"):
+        return "etcd (embedded)", int(ha)
+    if _get(store, "database", "external", "enabled"):
+        return "external database", 0
+    return DEFAULT_BACKING_STORE, 0
+
+
+def identity_of(objects: list[dict[str, Any]]) -> Identity:
+    """Reduce one render (v1 sub-requests and/or final objects, or a v2 render) to its identity."""
+    app, source = _find_application(objects)
+    spec = _application_spec(app)
+    helm = source.get("helm") or {}
+    release = str(helm.get("releaseName") or spec["name"])  # ArgoCD's default release name is the Application's
+    values, values_source = _values(objects, source, release)
+    notes = []
+    if _get(values, "controlPlane", "persistence") is not None:
+        notes.append("values set controlPlane.persistence, which the chart does not read (volume claims are "
+                     "controlPlane.statefulSet.persistence.volumeClaim)")
+    claim = {**DEFAULT_VOLUME_CLAIM, **(_get(values, "controlPlane", "statefulSet", "persistence", "volumeClaim",
+                                             default={}) or {})}
+    store, etcd_replicas = _backing_store(values)
+    service_spec = _get(values, "controlPlane", "service", "spec", default={}) or {}
+    routes = [o for o in objects if o.get("kind") in ("HTTPRoute", "TLSRoute")]
+    hostnames = {h for r in routes for h in _get(r, "spec", "hostnames", default=[]) or []}
+    statefulsets = [o for o in objects if o.get("kind") == "StatefulSet"
+                    and _get(o, "metadata", "namespace") == spec["destination"].get("namespace")]
+    return Identity(
+        application=spec["name"], application_namespace=spec["namespace"],
+        finalizer=ARGOCD_FINALIZER in spec["finalizers"], prune=bool(_get(spec["syncPolicy"], "automated", "prune")),
+        release=release, namespace=str(spec["destination"].get("namespace", "")),
+        chart_repo=str(source.get("repoURL", "")), chart=str(source.get("chart", "")),
+        chart_version=str(source.get("targetRevision", "")),
+        statefulset=str(statefulsets[0]["metadata"]["name"]) if statefulsets else release,
+        volume_claim={**{k: claim[k] for k in DEFAULT_VOLUME_CLAIM}, "size": _bytes(claim["size"])},
+        backing_store=store, etcd_replicas=etcd_replicas,
+        control_plane_replicas=int(_get(values, "controlPlane", "statefulSet", "highAvailability", "replicas",
+                                        default=1)),
+        service_type=str(service_spec.get("type", "ClusterIP")),
+        load_balancer_ip=str(service_spec.get("loadBalancerIP", "")),
+        hostnames=tuple(sorted(hostnames)), route_kinds=tuple(sorted({str(r["kind"]) for r in routes})),
+        values_source=values_source, notes=tuple(notes),
+    )
+
+
+def _rule(field: str, severity: Severity, consequence: str) -> tuple[str, Severity, str]:
+    return field, severity, consequence
+
+
+# (Identity attribute, severity, consequence) in the order they are reported.
+RULES = [
+    _rule("release", "recreate", "release name changes: Helm installs a new release beside the old one, and "
+          "prune deletes the old control plane and its StatefulSet"),
+    _rule("namespace", "recreate", "target namespace changes: a new control plane is installed in the new "
+          "namespace and the old one (with its volumes) is pruned"),
+    _rule("application", "prune", "Application name changes: ArgoCD creates a second Application, and removing "
+          "the old one runs its resources finalizer, which deletes the running release"),
+    _rule("application_namespace", "prune", "Application moves namespace: it is a different Application to "
+          "ArgoCD; the old one is deleted with its resources finalizer"),
+    _rule("statefulset", "recreate", "control-plane StatefulSet name changes: a new StatefulSet with new, empty "
+          "volumes starts and the old one is pruned"),
+    _rule("chart_repo", "recreate", "chart repository changes: a different chart takes over the release"),
+    _rule("chart", "recreate", "chart changes: a different chart takes over the release"),
+    _rule("volume_claim", "recreate", "control-plane volumeClaim changes: volumeClaimTemplates of a StatefulSet "
+          "are immutable, so the sync fails until the StatefulSet is deleted and recreated with new volumes"),
+    _rule("backing_store", "recreate", "backing store changes: the control plane starts on an empty datastore "
+          "and every object inside the vCluster is lost"),
+    _rule("etcd_replicas", "recreate", "etcd replicas change: the deployed etcd StatefulSet would need its "
+          "membership changed, which the chart does not do in place; members fail to join or lose quorum"),
+    _rule("control_plane_replicas", "disrupt", "control-plane replicas change: pods are added or removed by a "
+          "rolling update"),
+    _rule("finalizer", "disrupt", "resources finalizer changes: deleting the Application later would orphan "
+          "(or now delete) the release"),
+    _rule("prune", "disrupt", "automated prune changes"),
+    _rule("chart_version", "disrupt", "chart version changes: the switch also upgrades the vCluster; make the "
+          "upgrade a separate change"),
+    _rule("service_type", "disrupt", "API Service type changes: its address changes and existing kubeconfigs "
+          "stop working"),
+    _rule("load_balancer_ip", "disrupt", "LoadBalancer IP changes: existing kubeconfigs stop working"),
+    _rule("hostnames", "disrupt", "API hostnames change: clients using the old name lose access"),
+    _rule("route_kinds", "change", "the API is exposed through a different route kind; check the gateway "
+          "listener allows it (TLSRoute needs a TLS passthrough listener)"),
+]
+
+
+def compare(v1: Identity, v2: Identity) -> list[Finding]:
+    """Every identity difference with its consequence; blocking ones first."""
+    findings = [Finding(f, getattr(v1, f), getattr(v2, f), severity, consequence)
+                for f, severity, consequence in RULES if getattr(v1, f) != getattr(v2, f)]
+    return sorted(findings, key=lambda f: not f.blocking)
+
+
+@dataclass(frozen=True)
+class PlanPhase:
+    title: str
+    steps: tuple[str, ...]
+    rollback: tuple[str, ...]
+
+
+def migration_plan(v2: Identity, request_file: str, request_name: str, request_namespace: str,
+                   v1_dir: str) -> list[PlanPhase]:
+    """The phased, zero-downtime switch of one running vCluster from the v1 stack to v2, with its commands."""
+    app = f"-n {v2.application_namespace} application {v2.application}"
+    keep = "argocd.argoproj.io/sync-options=Prune=false"
+    sts = f"-n {v2.namespace} statefulset {v2.statefulset}"
+    uid = f"kubectl get {sts} -o jsonpath='{{.metadata.uid}}'"
+    dry_run_patch = ("kubectl patch promise vcluster-orchestrator-v2 --type json -p '[{\"op\":\"add\",\"path\":"
+                     "\"/spec/workflows/resource/delete/0/spec/containers/0/env\",\"value\":[{\"name\":"
+                     "\"VCLUSTER_PLATFORM_DRY_RUN\",\"value\":\"true\"}]}]'")
+    test = f"{v2.release}-v2-test"
+    return [
+        PlanPhase("1. Install the v2 promises beside v1", (
+            "kubectl get promise argocd-project argocd-application -o "
+            "custom-columns=NAME:.metadata.name,KIND:.spec.api.spec.names.kind   # must not list the v1 kinds "
+            "ArgocdProject/ArgocdApplication: applying ours over them would replace the API the running "
+            "sub-requests use",
+            "kubectl apply -f promises/argocd-project/promise.yaml -f promises/argocd-application/promise.yaml",
+            "kubectl apply -f promises/vcluster-orchestrator-v2/promise.yaml",
+            "kubectl wait promise/vcluster-orchestrator-v2 --for=jsonpath='{.status.status}'=Available "
+            "--timeout=10m",
+            f"{uid}   # note the control-plane StatefulSet uid; it must not change in any later phase",
+        ), (
+            "kubectl delete promise vcluster-orchestrator-v2 argocd-application argocd-project   # no v2 requests "
+            "exist yet, so nothing running is touched",
+        )),
+        PlanPhase("2. Prove v2 on a disposable vCluster", (
+            f"vcluster-platform render {request_file} --output-dir /tmp/{test}   # then copy the request as "
+            f"{test}.yaml with metadata.name and spec.name set to {test} and the dev preset",
+            f"kubectl apply -f {test}.yaml",
+            f"kubectl -n {request_namespace} get vclusterorchestratorv2 {test} -o jsonpath='{{.status}}'",
+            f"kubectl -n argocd get application vcluster-{test}   # Synced and Healthy",
+            f"kubectl -n vcluster-{test} rollout status statefulset/{test} --timeout=10m",
+            f"kubectl delete -f {test}.yaml   # exercise the delete workflow; then check nothing is left: "
+            f"kubectl get all,pvc -n vcluster-{test}",
+        ), (
+            f"kubectl delete -f {test}.yaml --ignore-not-found",
+        )),
+        PlanPhase(f"3. Switch {v2.release} in place", (
+            f"vcluster-platform migrate check --v1 {v1_dir} --v2 {request_file}   # must pass (exit 0)",
+            f"kubectl annotate {app} {keep} --overwrite   # the parent sync must not prune it in between",
+            f"kubectl annotate namespace {v2.namespace} {keep} --overwrite",
+            dry_run_patch + "   # a later rollback must not let the v2 delete workflow remove the tenant's volumes",
+            f"kubectl apply -f {request_file}   # the v2 request beside the v1 one, same name: same Application",
+            f"argocd app diff {v2.application}   # expect no change to StatefulSet {v2.statefulset}",
+            f"kubectl -n {request_namespace} delete vclusterorchestrator {request_name}   # retire the v1 request",
+            f"{uid}   # unchanged",
+            f"kubectl get {sts} -o jsonpath='{{.status.readyReplicas}}'   # all replicas ready, no restarts",
+        ), (
+            f"kubectl apply -f <the v1 request for {request_name}>   # v1 takes the objects back",
+            f"kubectl -n {request_namespace} delete vclusterorchestratorv2 {request_name}   # delete workflow runs "
+            "in dry-run (patched above), so no volume is removed",
+            f"{uid}   # unchanged",
+        )),
+        PlanPhase("4. Soak (one to two weeks)", (
+            f"argocd app get {v2.application}   # Synced/Healthy every day",
+            f"kubectl get events -n {v2.namespace} --sort-by=.lastTimestamp",
+            f"{uid}   # unchanged",
+        ), (
+            "as phase 3's rollback",
+        )),
+        PlanPhase("5. Clean up", (
+            f"kubectl annotate {app} argocd.argoproj.io/sync-options-",
+            f"kubectl annotate namespace {v2.namespace} argocd.argoproj.io/sync-options-",
+            "kubectl patch promise vcluster-orchestrator-v2 --type json -p "
+            "'[{\"op\":\"remove\",\"path\":\"/spec/workflows/resource/delete/0/spec/containers/0/env\"}]'",
+            "kubectl get vclusterorchestrator -A   # must list nothing before the v1 promise goes",
+            "kubectl delete promise vcluster-orchestrator   # then the v1 sub-promises, one by one",
+        ), (
+            "kubectl apply -f <the v1 promise files from git history>   # only needed if a v1 request must return",
+        )),
+    ]
+
+
+def format_findings(v1: Identity, v2: Identity, findings: list[Finding]) -> str:
+    lines = [f"v1: Application {v1.application_namespace}/{v1.application}, release {v1.release} in "
+             f"{v1.namespace}, chart {v1.chart} {v1.chart_version} (values from {v1.values_source})",
+             f"v2: Application {v2.application_namespace}/{v2.application}, release {v2.release} in "
+             f"{v2.namespace}, chart {v2.chart} {v2.chart_version} (values from {v2.values_source})"]
+    lines += [f"note (v1): {n}" for n in v1.notes] + [f"note (v2): {n}" for n in v2.notes]
+    for f in findings:
+        lines.append(f"{f.severity.upper():<9} {f.field}: {f.v1!r} → {f.v2!r}\n          {f.consequence}")
+    blocking = sum(f.blocking for f in findings)
+    verdict = ("FAIL: the switch would recreate or prune the running control plane" if blocking else
+               "PASS: release, namespace, Application, StatefulSet, volumes and backing store are kept")
+    lines.append(f"{verdict} ({blocking} blocking, {len(findings) - blocking} other difference(s))")
+    return "\n".join(lines)
+
+
+def format_plan(phases: list[PlanPhase]) -> str:
+    lines = []
+    for phase in phases:
+        lines.append(f"\n{phase.title}")
+        lines += [f"  $ {step}" for step in phase.steps]
+        lines.append("  rollback:")
+        lines += [f"  $ {step}" for step in phase.rollback]
+    return "\n".join(lines)
