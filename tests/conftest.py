@@ -48,3 +48,50 @@ def render(tmp_path: Path) -> Any:
         return render_to(source, out), out
 
     return _render
+
+
+# --- real servers (tools/testenv): started once per session, on first use, and always stopped ---------------
+
+REAL_API_FIXTURES = {"kube_cluster", "vcsim_factory"}
+SKIP_REAL_API = os.environ.get("SKIP_REAL_API") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that use a real server are marked `realapi`; SKIP_REAL_API=1 skips them (local loop only)."""
+    for item in items:
+        if REAL_API_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.realapi)
+            if SKIP_REAL_API:
+                item.add_marker(pytest.mark.skip(reason="SKIP_REAL_API=1"))
+
+
+@pytest.fixture(scope="session")
+def kube_cluster(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """etcd + kube-apiserver with RBAC, an admin client and a way to mint least-privileged identities."""
+    from testenv.cluster import start_cluster
+
+    cluster = start_cluster(tmp_path_factory.mktemp("kube"))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def vcsim_factory(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """start(name, **inventory) → a running vCenter simulator; all are stopped at the end of the session."""
+    from testenv.vcsim import VCenter, start_vcsim
+
+    work = tmp_path_factory.mktemp("vcsim")
+    started: list[VCenter] = []
+
+    def start(name: str, **inventory: Any) -> VCenter:
+        vcenter = start_vcsim(work, name, **inventory)
+        started.append(vcenter)
+        return vcenter
+
+    try:
+        yield start
+    finally:
+        for vcenter in started:
+            vcenter.stop()
