@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 EXAMPLES := $(wildcard promises/*/examples/*.yaml)
 RUN_DIR := build/run
 
-.PHONY: all run test lint generate check-generated bench clean venv
+.PHONY: all run test lint generate check-generated bench clean venv testenv
 
 all: test
 
@@ -16,15 +16,25 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing pinned dependencies into $(VENV)"
-	@$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,migration]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 run: $(STAMP)
 	@rm -rf $(RUN_DIR)
 	@$(BIN)/vcluster-platform run-examples --output-dir $(RUN_DIR) $(EXAMPLES)
 
+# SKIP_REAL_API=1 skips the real-server tier for a quick local loop (never in .ci/run).
 test: $(STAMP) lint check-generated
-	@$(BIN)/python tools/timed.py "unit + property + pipeline tests" -- $(BIN)/pytest -q tests
+	@$(BIN)/python tools/timed.py "unit + property + pipeline tests" -- $(BIN)/pytest -q -m "not realapi" tests
+ifeq ($(SKIP_REAL_API),1)
+	@echo "[timing] real-server tier: skipped (SKIP_REAL_API=1)"
+else
+	@$(BIN)/python tools/timed.py "build test servers (tools/testenv)" -- bash tools/testenv/build.sh
+	@$(BIN)/python tools/timed.py "real-server tier (kube-apiserver, etcd, vcsim)" -- $(BIN)/pytest -q -m realapi tests
+endif
+
+testenv:
+	@bash tools/testenv/build.sh
 
 lint: $(STAMP)
 	@$(BIN)/ruff check src tests tools
@@ -41,3 +51,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	@echo "the Go build cache of the test servers stays in .cache/testenv (rm -rf .cache to drop it)"

@@ -56,6 +56,7 @@ REAL_API_FIXTURES = {"kube_cluster", "vcsim_factory"}
 SKIP_REAL_API = os.environ.get("SKIP_REAL_API") == "1"
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselection reads the markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that use a real server are marked `realapi`; SKIP_REAL_API=1 skips them (local loop only)."""
     for item in items:

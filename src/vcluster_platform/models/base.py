@@ -58,7 +58,7 @@ IPV4_CIDR_PATTERN = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$"
 DnsLabel = Annotated[
     str,
     AfterValidator(check_label),
-    Field(pattern=DNS1123_LABEL_PATTERN, max_length=LABEL_MAX, json_schema_extra={"x-rule": "label"}),
+    Field(pattern=DNS1123_LABEL_PATTERN, max_length=LABEL_MAX),
 ]
 DnsSubdomain = Annotated[
     str,

@@ -1,0 +1,153 @@
+"""Apply tier: a real kube-apiserver judges our CRDs, requests, rendered objects and promises."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import ARGOCD_EXAMPLES, ORCHESTRATOR_EXAMPLES, REPO, SHARED, load, rendered_objects
+from testenv.kube import ApiError
+
+PROMISE_FILES = sorted((REPO / "promises").glob("*/promise.yaml"))
+REQUEST_NAMESPACE = "platform-requests"
+ARGOCD_REQUEST_KINDS = {"ArgoCDProject", "ArgoCDApplication"}
+
+
+def upstream_crds() -> list[dict[str, Any]]:
+    """Every CRD in shared/schemas/ (ArgoCD, ESO, cert-manager, Gateway API, Kratix, OpenShift Default)."""
+    docs = []
+    for path in sorted((SHARED / "schemas").rglob("*.yaml")):
+        if "TechPreviewNoUpgrade" in path.name:
+            continue  # same CRD name as the Default variant; the migration tests install it on their own
+        docs += [d for d in yaml.safe_load_all(path.read_text()) if d and d.get("kind") == "CustomResourceDefinition"]
+    return docs
+
+
+def our_crds() -> list[dict[str, Any]]:
+    return [load(path)["spec"]["api"] for path in PROMISE_FILES]
+
+
+@pytest.fixture(scope="module")
+def api(kube_cluster: Any) -> Any:
+    """The test cluster with every CRD installed and the namespace requests live in."""
+    kube_cluster.install_crds(upstream_crds() + our_crds())
+    kube_cluster.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": REQUEST_NAMESPACE}})
+    return kube_cluster
+
+
+def test_every_crd_is_established(api: Any) -> None:
+    names = {c["metadata"]["name"] for c in upstream_crds() + our_crds()}
+    live = {c["metadata"]["name"]: c for c in api.admin.list_objects("apiextensions.k8s.io/v1",
+                                                                        "CustomResourceDefinition")}
+    assert names <= set(live)
+    for crd in our_crds():
+        conditions = {c["type"]: c for c in live[crd["metadata"]["name"]]["status"]["conditions"]}
+        assert conditions["NamesAccepted"]["status"] == "True"
+        assert conditions.get("NonStructuralSchema", {}).get("status") != "True"
+
+
+@pytest.mark.parametrize("example", ORCHESTRATOR_EXAMPLES + ARGOCD_EXAMPLES, ids=lambda p: p.stem)
+def test_example_requests_are_accepted(api: Any, example: Path) -> None:
+    doc = load(example)
+    doc["metadata"]["namespace"] = REQUEST_NAMESPACE
+    created = api.admin.create(doc)
+    try:
+        assert created["spec"] == doc["spec"]  # nothing pruned, nothing defaulted by the server
+    finally:
+        api.admin.delete(doc["apiVersion"], doc["kind"], doc["metadata"]["name"], REQUEST_NAMESPACE)
+
+
+INVALID_REQUESTS = [
+    ("unknown field", {"bogus": True}, 'unknown field "spec.bogus"'),
+    ("missing name", {"name": None}, "spec.name: Required value"),
+    ("name pattern", {"name": "Media_Prod"}, "spec.name: Invalid value"),
+    ("name too long", {"name": "a" * 39}, "spec.name: Too long"),
+    ("preset enum", {"vcluster": {"preset": "huge"}}, 'spec.vcluster.preset: Unsupported value: "huge"'),
+    ("replicas range", {"vcluster": {"replicas": 12}}, "spec.vcluster.replicas: Invalid value: 12"),
+    ("replicas type", {"vcluster": {"replicas": "three"}}, "spec.vcluster.replicas: Invalid value"),
+    ("k8s version pattern", {"vcluster": {"k8sVersion": "1.34"}}, "spec.vcluster.k8sVersion: Invalid value"),
+    ("memory quantity", {"vcluster": {"resources": {"requests": {"memory": "lots"}}}},
+     "spec.vcluster.resources.requests.memory: Invalid value"),
+]
+
+
+@pytest.mark.parametrize(("case", "patch", "message"), INVALID_REQUESTS, ids=[c[0] for c in INVALID_REQUESTS])
+def test_invalid_requests_are_rejected_by_the_api_server(api: Any, case: str, patch: dict[str, Any],
+                                                         message: str) -> None:
+    doc = load(ORCHESTRATOR_EXAMPLES[0])
+    doc["metadata"] = {"name": "invalid", "namespace": REQUEST_NAMESPACE}
+    for key, value in patch.items():
+        if value is None:
+            doc["spec"].pop(key)
+        elif isinstance(value, dict):
+            doc["spec"].setdefault(key, {}).update(value)
+        else:
+            doc["spec"][key] = value
+    with pytest.raises(ApiError) as error:
+        api.admin.create(doc)
+    assert error.value.code in (400, 422), error.value.message
+    assert message in error.value.message
+
+
+def _pipeline_objects(render: Any, examples: list[Path]) -> list[dict[str, Any]]:
+    """What the pipelines render for the examples, including the argocd promises' output for each request."""
+    objects: list[dict[str, Any]] = []
+    pending = [load(path) for path in examples]
+    while pending:
+        code, out = render(pending.pop())
+        assert code == 0
+        for obj in rendered_objects(out):
+            if obj["kind"] in ARGOCD_REQUEST_KINDS:
+                request = copy.deepcopy(obj)
+                request["metadata"].setdefault("namespace", REQUEST_NAMESPACE)
+                pending.append(request)
+            objects.append(obj)
+    return objects
+
+
+def test_every_rendered_object_is_accepted_by_server_side_apply(api: Any, render: Any) -> None:
+    objects = _pipeline_objects(render, ORCHESTRATOR_EXAMPLES + ARGOCD_EXAMPLES)
+    namespaces = {o["metadata"].get("namespace") for o in objects} - {None}
+    for name in sorted(namespaces):  # namespaces are applied for real: dry-run objects need them to exist
+        api.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    rejected = []
+    for obj in objects:
+        try:
+            api.admin.apply(obj, dry_run=True, manager="kratix")
+        except (ApiError, KeyError) as error:
+            meta = obj["metadata"]
+            rejected.append(f"{obj['kind']} {meta.get('namespace', '')}/{meta['name']}: {error}")
+    assert not rejected, "\n".join(rejected)
+    kinds = {o["kind"] for o in objects}
+    assert {"Application", "AppProject", "ExternalSecret", "NetworkPolicy", "Job", "ConfigMap"} <= kinds
+
+
+@pytest.mark.parametrize("path", PROMISE_FILES, ids=lambda p: p.parent.name)
+def test_promises_are_accepted_as_kratix_promises(api: Any, path: Path) -> None:
+    promise = load(path)
+    applied = api.admin.apply(promise, dry_run=True)
+    assert applied["spec"]["api"] == promise["spec"]["api"]
+    assert applied["spec"]["workflows"] == promise["spec"]["workflows"]
+
+
+def test_a_broken_promise_is_rejected(api: Any) -> None:
+    promise = load(PROMISE_FILES[0])
+    promise["spec"]["destinationSelectors"] = [{"matchLabels": {"environment": 42}}]
+    with pytest.raises(ApiError) as error:
+        api.admin.apply(promise, dry_run=True)
+    assert "spec.destinationSelectors[0].matchLabels.environment" in error.value.message
+
+
+def test_least_privileged_identity_is_refused_what_it_was_not_granted(api: Any) -> None:
+    token = api.service_account_token("rbac-check", "reader", rules=[
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]}])
+    reader = api.client_for_token(token)
+    assert reader.list_objects("v1", "ConfigMap", "rbac-check") is not None
+    with pytest.raises(ApiError) as error:
+        reader.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "rbac-check"}})
+    assert error.value.code == 403
+    assert "system:serviceaccount:rbac-check:reader" in error.value.message
