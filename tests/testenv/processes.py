@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -30,10 +31,17 @@ def binary(name: str) -> Path:
     return testenv_dir() / "bin" / name
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_port(host: str = "127.0.0.1") -> int:
+    """A free port below the kernel's ephemeral range (OpenShift's Infrastructure allows ports <= 32767)."""
+    for _ in range(200):
+        port = random.randint(20000, 32700)
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port on {host}")
 
 
 def _die_with_parent() -> None:

@@ -10,7 +10,10 @@ from testenv.processes import ServerProcess, binary, free_port
 
 @dataclass
 class VCenter:
-    """A running simulator: its SDK URL, server certificate (a CA bundle for clients) and login."""
+    """A running simulator: its SDK URL, server certificate (a CA bundle for clients) and login.
+
+    Give each simulator its own loopback address (127.0.0.x) when a test needs two distinct vCenter servers.
+    """
 
     name: str
     url: str
@@ -27,17 +30,17 @@ class VCenter:
 
 def start_vcsim(work: Path, name: str, *, username: str = "administrator@vsphere.local",
                 password: str = "vcsim-Pa55word!", datacenters: int = 1, clusters: int = 1, hosts: int = 2,
-                vms: int = 1) -> VCenter:
+                vms: int = 1, host: str = "127.0.0.1") -> VCenter:
     """Start one simulator under `work/name`; the caller must call `stop()`."""
     directory = work / name
     directory.mkdir(parents=True, exist_ok=True)
     cert, url_file = directory / "server.pem", directory / "url"
     url_file.unlink(missing_ok=True)
-    port = free_port()
+    port = free_port(host)
     process = ServerProcess(f"vcsim-{name}", [
-        str(binary("vcsim")), "-l", f"127.0.0.1:{port}", "-username", username, "-password", password,
+        str(binary("vcsim")), "-l", f"{host}:{port}", "-username", username, "-password", password,
         "-dc", str(datacenters), "-cluster", str(clusters), "-host", str(hosts), "-vm", str(vms),
         "-cert", str(cert), "-url-file", str(url_file),
     ], directory)
     process.wait_until(url_file.exists, timeout=60)
-    return VCenter(name, url_file.read_text().strip(), "127.0.0.1", port, cert, username, password, process)
+    return VCenter(name, url_file.read_text().strip(), host, port, cert, username, password, process)

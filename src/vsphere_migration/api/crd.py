@@ -1,0 +1,39 @@
+"""The generated CRD of VmwareCloudFoundationMigration (structural, status subresource, printer columns)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vcluster_platform.crdgen import crd, openapi_schema
+
+from .models import GROUP, KIND, PLURAL, SHORT_NAME, VERSION, MigrationSpec, MigrationStatus
+
+PRINTER_COLUMNS: list[dict[str, Any]] = [
+    {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
+    {"name": "Current Phase", "type": "string", "jsonPath": ".status.currentPhase"},
+    {"name": "Progress", "type": "integer", "jsonPath": ".status.progress"},
+    {"name": "Mode", "type": "string", "jsonPath": ".spec.approvalMode", "priority": 1},
+    {"name": "Message", "type": "string", "jsonPath": ".status.message", "priority": 1},
+    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+]
+
+
+def migration_crd() -> dict[str, Any]:
+    document = crd(GROUP, VERSION, KIND, PLURAL, MigrationSpec, short_names=[SHORT_NAME],
+                   printer_columns=PRINTER_COLUMNS, status_schema=openapi_schema(MigrationStatus))
+    document["spec"]["names"]["categories"] = ["openshift", "migration"]
+    root = document["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    root["x-kubernetes-validations"] = [APPROVAL_RULE]
+    return document
+
+
+# The API server itself refuses an approval for a phase that is not waiting (status.currentPhase) or done.
+APPROVAL_RULE = {
+    "rule": "!has(self.spec.approvals) || self.spec.approvals.all(p, has(self.status) && ("
+            "(has(self.status.currentPhase) && p == self.status.currentPhase) || "
+            "(has(self.status.completedPhases) && p in self.status.completedPhases)))",
+    "message": "spec.approvals may only name the phase that is waiting for approval (status.currentPhase) "
+               "or phases already completed",
+    "reason": "FieldValueForbidden",
+    "fieldPath": ".spec.approvals",
+}

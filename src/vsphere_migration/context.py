@@ -1,0 +1,119 @@
+"""Everything a phase needs for one reconcile: the migration, the cluster, vCenter sessions, backups, call log."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+from .api.models import MigrationSpec, MigrationStatus
+from .openshift.backups import BackupStore
+from .openshift.cluster import INFRASTRUCTURE, VSPHERE_CREDS, Cluster, ClusterError
+from .vsphere.calllog import CallLog
+from .vsphere.client import Endpoint, VSphereClient, VSphereError
+
+
+@dataclass
+class Event:
+    reason: str
+    message: str
+    warning: bool = False
+
+
+@dataclass
+class MigrationContext:
+    name: str
+    namespace: str
+    uid: str
+    spec: MigrationSpec
+    status: MigrationStatus
+    cluster: Cluster
+    log: CallLog
+    events: list[Event] = field(default_factory=list)
+    _sessions: dict[str, VSphereClient] = field(default_factory=dict)
+
+    @property
+    def backups(self) -> BackupStore:
+        return BackupStore(self.cluster, self.name, self.namespace, self.uid)
+
+    def emit(self, reason: str, message: str, *, warning: bool = False) -> None:
+        self.events.append(Event(reason, message, warning))
+
+    # --- cluster facts ------------------------------------------------------------------------------------
+
+    def infrastructure(self) -> dict[str, Any]:
+        return self.cluster.get_cluster_object(INFRASTRUCTURE, "cluster")
+
+    def infra_id(self) -> str:
+        infra_id = (self.infrastructure().get("status") or {}).get("infrastructureName")
+        if not infra_id:
+            raise ClusterError("read Infrastructure cluster", 0, "status.infrastructureName is empty")
+        return str(infra_id)
+
+    def vcenters(self) -> list[dict[str, Any]]:
+        spec = self.infrastructure().get("spec") or {}
+        return list(((spec.get("platformSpec") or {}).get("vsphere") or {}).get("vcenters") or [])
+
+    # --- vCenter sessions ---------------------------------------------------------------------------------
+
+    def _ca_bundle(self, ref: Any) -> str | None:
+        if ref is None:
+            return None
+        cm = self.cluster.config_map(ref.namespace, ref.name)
+        value = (cm.data or {}).get(ref.key)
+        if not value:
+            raise ClusterError(f"read CA bundle {ref.namespace}/{ref.name}", 0, f"key {ref.key!r} is missing")
+        return str(value)
+
+    def source_endpoint(self) -> Endpoint:
+        server = self.status.source_server
+        entry = next((v for v in self.vcenters() if v.get("server") == server), None)
+        if entry is None:
+            raise VSphereError(f"source vCenter {server} is not in the Infrastructure vcenters list")
+        src = self.spec.source_vcenter
+        return Endpoint(str(server), int(entry.get("port") or 443), self._ca_bundle(src.ca_bundle),
+                        src.insecure_skip_verify)
+
+    def target_endpoint(self) -> Endpoint:
+        t = self.spec.target_vcenter
+        return Endpoint(t.server, t.port, self._ca_bundle(t.ca_bundle), t.insecure_skip_verify)
+
+    def source_credentials(self) -> tuple[str, str]:
+        secret = self.cluster.secret(*VSPHERE_CREDS)
+        data = secret.data or {}
+        server = self.status.source_server
+        try:
+            return (base64.b64decode(data[f"{server}.username"]).decode(),
+                    base64.b64decode(data[f"{server}.password"]).decode())
+        except KeyError:
+            raise ClusterError("read kube-system/vsphere-creds", 0,
+                               f"keys {server}.username and {server}.password are required") from None
+
+    def target_credentials(self) -> tuple[str, str]:
+        ref = self.spec.target_vcenter.credentials_secret
+        data = self.cluster.secret(ref.namespace, ref.name).data or {}
+        try:
+            return base64.b64decode(data["username"]).decode(), base64.b64decode(data["password"]).decode()
+        except KeyError:
+            raise ClusterError(f"read secret {ref.namespace}/{ref.name}", 0,
+                               "keys username and password are required") from None
+
+    def source(self) -> VSphereClient:
+        return self._session("source", self.source_endpoint, self.source_credentials)
+
+    def target(self) -> VSphereClient:
+        return self._session("target", self.target_endpoint, self.target_credentials)
+
+    def _session(self, role: str, endpoint: Any, credentials: Any) -> VSphereClient:
+        if role not in self._sessions:
+            user, password = credentials()
+            self.log.register_secret(password)
+            session = VSphereClient(endpoint(), user, password, self.log)
+            session.login()
+            self._sessions[role] = session
+        return self._sessions[role]
+
+    def close(self) -> None:
+        for session in self._sessions.values():
+            session.logout()
+        self._sessions.clear()

@@ -1,0 +1,1 @@
+"""The OpenShift side: Infrastructure, cloud config, credentials, machines, operators, backups."""

@@ -1,0 +1,127 @@
+"""Kubernetes API access for the controller (kubernetes client); errors carry the API server's message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from kubernetes import client as k8s
+from kubernetes.client.rest import ApiException
+
+T = TypeVar("T")
+Obj = dict[str, Any]
+
+INFRASTRUCTURE = ("config.openshift.io", "v1", "infrastructures")
+CLUSTER_OPERATORS = ("config.openshift.io", "v1", "clusteroperators")
+MACHINE_SETS = ("machine.openshift.io", "v1beta1", "machinesets")
+MACHINES = ("machine.openshift.io", "v1beta1", "machines")
+CPMS = ("machine.openshift.io", "v1", "controlplanemachinesets")
+MACHINE_API_NAMESPACE = "openshift-machine-api"
+CVO = ("openshift-cluster-version", "cluster-version-operator")
+CLOUD_CONFIG = ("openshift-config", "cloud-provider-config")
+VSPHERE_CREDS = ("kube-system", "vsphere-creds")
+
+
+class ClusterError(Exception):
+    """A Kubernetes API call failed; `status` is the HTTP status (0 when there was no answer)."""
+
+    def __init__(self, action: str, status: int, message: str) -> None:
+        self.status, self.api_message = status, message
+        super().__init__(f"{action}: {message}" + (f" (HTTP {status})" if status else ""))
+
+
+def api_message(exc: ApiException) -> str:
+    import json
+
+    try:
+        return str(json.loads(exc.body).get("message") or exc.reason)
+    except (TypeError, ValueError):
+        return str(exc.reason)
+
+
+class Cluster:
+    """Typed operations on the objects the migration reads and changes."""
+
+    def __init__(self, api_client: k8s.ApiClient) -> None:
+        self.core = k8s.CoreV1Api(api_client)
+        self.apps = k8s.AppsV1Api(api_client)
+        self.custom = k8s.CustomObjectsApi(api_client)
+        self.extensions = k8s.ApiextensionsV1Api(api_client)
+
+    @staticmethod
+    def call(action: str, fn: Callable[[], T], *, missing_ok: bool = False) -> T | None:
+        try:
+            return fn()
+        except ApiException as exc:
+            if missing_ok and exc.status == 404:
+                return None
+            raise ClusterError(action, exc.status or 0, api_message(exc)) from None
+
+    def must(self, action: str, fn: Callable[[], T]) -> T:
+        result = self.call(action, fn)
+        assert result is not None
+        return result
+
+    # --- generic custom objects ---------------------------------------------------------------------------
+
+    def get_cluster_object(self, kind: tuple[str, str, str], name: str) -> Obj:
+        group, version, plural = kind
+        return self.must(f"get {plural}/{name}", lambda: self.custom.get_cluster_custom_object(
+            group, version, plural, name))
+
+    def replace_cluster_object(self, kind: tuple[str, str, str], obj: Obj, *, dry_run: bool = False) -> Obj:
+        group, version, plural = kind
+        name = obj["metadata"]["name"]
+        extra = {"dry_run": "All"} if dry_run else {}
+        return self.must(f"update {plural}/{name}", lambda: self.custom.replace_cluster_custom_object(
+            group, version, plural, name, obj, **extra))
+
+    def list_cluster_objects(self, kind: tuple[str, str, str]) -> list[Obj]:
+        group, version, plural = kind
+        items: list[Obj] = self.must(f"list {plural}", lambda: self.custom.list_cluster_custom_object(
+            group, version, plural))["items"]
+        return items
+
+    def get_namespaced(self, kind: tuple[str, str, str], namespace: str, name: str, *,
+                       missing_ok: bool = False) -> Obj | None:
+        group, version, plural = kind
+        return self.call(f"get {plural} {namespace}/{name}", lambda: self.custom.get_namespaced_custom_object(
+            group, version, namespace, plural, name), missing_ok=missing_ok)
+
+    def list_namespaced(self, kind: tuple[str, str, str], namespace: str) -> list[Obj]:
+        group, version, plural = kind
+        items: list[Obj] = self.must(f"list {plural} in {namespace}",
+                                     lambda: self.custom.list_namespaced_custom_object(group, version, namespace,
+                                                                                       plural))["items"]
+        return items
+
+    def replace_namespaced(self, kind: tuple[str, str, str], obj: Obj) -> Obj:
+        group, version, plural = kind
+        meta = obj["metadata"]
+        return self.must(f"update {plural} {meta['namespace']}/{meta['name']}",
+                         lambda: self.custom.replace_namespaced_custom_object(group, version, meta["namespace"],
+                                                                              plural, meta["name"], obj))
+
+    def patch_namespaced(self, kind: tuple[str, str, str], namespace: str, name: str, patch: Obj) -> Obj:
+        group, version, plural = kind
+        return self.must(f"patch {plural} {namespace}/{name}", lambda: self.custom.patch_namespaced_custom_object(
+            group, version, namespace, plural, name, patch))
+
+    # --- core objects -------------------------------------------------------------------------------------
+
+    def config_map(self, namespace: str, name: str, *, missing_ok: bool = False) -> Any:
+        return self.call(f"get configmap {namespace}/{name}", lambda: self.core.read_namespaced_config_map(
+            name, namespace), missing_ok=missing_ok)
+
+    def secret(self, namespace: str, name: str, *, missing_ok: bool = False) -> Any:
+        return self.call(f"get secret {namespace}/{name}", lambda: self.core.read_namespaced_secret(
+            name, namespace), missing_ok=missing_ok)
+
+    def deployment(self, namespace: str, name: str) -> Any:
+        return self.must(f"get deployment {namespace}/{name}", lambda: self.apps.read_namespaced_deployment(
+            name, namespace))
+
+    def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
+        self.must(f"scale deployment {namespace}/{name} to {replicas}",
+                  lambda: self.apps.patch_namespaced_deployment_scale(name, namespace,
+                                                                      {"spec": {"replicas": replicas}}))

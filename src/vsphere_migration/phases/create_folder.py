@@ -1,0 +1,38 @@
+"""Phase 6: on the target, the VM folder for the cluster's infrastructure ID (or each failure domain's folder).
+Rollback removes folders this phase created, when they are empty."""
+
+from __future__ import annotations
+
+import json
+
+from ..api.models import PhaseName
+from ..context import MigrationContext
+from .base import Outcome, Phase, done
+
+CREATED = "folders/created"
+
+
+def folder_paths(ctx: MigrationContext) -> list[str]:
+    infra_id = ctx.infra_id()
+    paths = {fd.topology.folder or f"/{fd.topology.datacenter}/vm/{infra_id}" for fd in ctx.spec.failure_domains}
+    return sorted(paths)
+
+
+class CreateFolder(Phase):
+    name = PhaseName.CREATE_FOLDER
+
+    def execute(self, ctx: MigrationContext) -> Outcome:
+        created: list[str] = json.loads(ctx.status.recorded.get(CREATED, "[]"))
+        for path in folder_paths(ctx):
+            _folder, new = ctx.target().ensure_folder(path)
+            if new and path not in created:
+                created.append(path)
+                ctx.status.recorded[CREATED] = json.dumps(created)
+        return done(f"VM folder(s) {', '.join(folder_paths(ctx))} present ({len(created)} created)")
+
+    def rollback(self, ctx: MigrationContext) -> Outcome:
+        created: list[str] = json.loads(ctx.status.recorded.get(CREATED, "[]"))
+        for path in reversed(created):
+            ctx.target().delete_folder_if_empty(path)
+        ctx.status.recorded.pop(CREATED, None)
+        return done(f"removed {len(created)} folder(s)")

@@ -1,0 +1,89 @@
+"""Phase 1: log in to both vCenters, check every target path, operators healthy, platform vSphere, no other
+migration running. Read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..api.models import GROUP, PLURAL, VERSION, PhaseName
+from ..context import MigrationContext
+from ..openshift.cluster import CLUSTER_OPERATORS
+from ..vsphere.client import VSphereError, vim
+from .base import Outcome, Phase, done, failed
+
+ACTIVE = ("Running", "WaitingForApproval", "RollingBack", "Paused")
+
+
+def unhealthy_operators(operators: list[dict[str, Any]]) -> list[str]:
+    problems = []
+    for op in operators:
+        conditions = {c["type"]: c["status"] for c in (op.get("status") or {}).get("conditions") or []}
+        if conditions.get("Available") != "True":
+            problems.append(f"{op['metadata']['name']} is not Available")
+        if conditions.get("Degraded") == "True":
+            problems.append(f"{op['metadata']['name']} is Degraded")
+    return problems
+
+
+def target_path_problems(ctx: MigrationContext) -> list[str]:
+    target = ctx.target()
+    problems = []
+    for fd in ctx.spec.failure_domains:
+        if fd.server != ctx.spec.target_vcenter.server:
+            problems.append(f"failure domain {fd.name}: server {fd.server} is not the target vCenter "
+                            f"{ctx.spec.target_vcenter.server}")
+            continue
+        t = fd.topology
+        checks: list[tuple[str, str, type]] = [
+            ("datacenter", f"/{t.datacenter}", vim.Datacenter), ("computeCluster", t.compute_cluster,
+                                                                  vim.ClusterComputeResource),
+            ("datastore", t.datastore, vim.Datastore), ("template", t.template, vim.VirtualMachine),
+        ]
+        if t.resource_pool:
+            checks.append(("resourcePool", t.resource_pool, vim.ResourcePool))
+        for what, path, kind in checks:
+            try:
+                target.require(path, kind, what)
+            except VSphereError as exc:
+                problems.append(f"failure domain {fd.name}: {exc}")
+        try:
+            networks = target.network_names(target.datacenter(t.datacenter))
+            problems += [f"failure domain {fd.name}: network {n!r} does not exist in datacenter {t.datacenter}"
+                         for n in t.networks if n not in networks]
+        except VSphereError:
+            pass  # already reported as a missing datacenter
+    return problems
+
+
+class Preflight(Phase):
+    name = PhaseName.PREFLIGHT
+
+    def execute(self, ctx: MigrationContext) -> Outcome:
+        infra = ctx.infrastructure()
+        platform = ((infra.get("spec") or {}).get("platformSpec") or {}).get("type")
+        if platform != "VSphere":
+            return failed(f"Infrastructure cluster: spec.platformSpec.type is {platform!r}, not VSphere")
+        ctx.infra_id()
+        vcenters = ctx.vcenters()
+        target = ctx.spec.target_vcenter.server
+        sources = [v["server"] for v in vcenters if v.get("server") != target]
+        if not sources:
+            return failed(f"Infrastructure lists no source vCenter other than the target {target}")
+        if ctx.status.source_server is None:
+            ctx.status.source_server = sources[0]
+        ctx.status.target_server = target
+        others = [f"{m['metadata']['namespace']}/{m['metadata']['name']}" for m in
+                  ctx.cluster.custom.list_cluster_custom_object(GROUP, VERSION, PLURAL)["items"]
+                  if m["metadata"]["uid"] != ctx.uid and (m.get("status") or {}).get("phase") in ACTIVE]
+        if others:
+            return failed(f"another migration is in progress: {', '.join(others)}")
+        problems = unhealthy_operators(ctx.cluster.list_cluster_objects(CLUSTER_OPERATORS))
+        try:
+            ctx.source()
+            problems += target_path_problems(ctx)
+        except VSphereError as exc:
+            problems.append(str(exc))
+        if problems:
+            return failed("; ".join(problems))
+        return done(f"source {ctx.status.source_server} and target {target} reachable; "
+                    f"{len(ctx.spec.failure_domains)} failure domain(s) checked")

@@ -1,0 +1,38 @@
+"""Phase 4: add the target vCenter's credentials to kube-system/vsphere-creds (<server>.username/.password);
+rollback restores the Secret's data from the backup."""
+
+from __future__ import annotations
+
+import base64
+
+from ..api.models import PhaseName
+from ..context import MigrationContext
+from ..openshift.cluster import VSPHERE_CREDS
+from .base import Outcome, Phase, done
+
+
+def restore_credentials(ctx: MigrationContext) -> None:
+    backup = ctx.backups.load("Secret", *VSPHERE_CREDS, secret=True)
+    body = {"data": {**{k: None for k in (ctx.cluster.secret(*VSPHERE_CREDS).data or {})}, **backup["data"]}}
+    ctx.cluster.must("restore kube-system/vsphere-creds", lambda: ctx.cluster.core.patch_namespaced_secret(
+        VSPHERE_CREDS[1], VSPHERE_CREDS[0], body))
+
+
+class UpdateSecrets(Phase):
+    name = PhaseName.UPDATE_SECRETS
+
+    def execute(self, ctx: MigrationContext) -> Outcome:
+        user, password = ctx.target_credentials()
+        server = ctx.spec.target_vcenter.server
+        data = {f"{server}.username": base64.b64encode(user.encode()).decode(),
+                f"{server}.password": base64.b64encode(password.encode()).decode()}
+        current = ctx.cluster.secret(*VSPHERE_CREDS).data or {}
+        if all(current.get(k) == v for k, v in data.items()):
+            return done(f"kube-system/vsphere-creds already has {server} credentials")
+        ctx.cluster.must("update kube-system/vsphere-creds", lambda: ctx.cluster.core.patch_namespaced_secret(
+            VSPHERE_CREDS[1], VSPHERE_CREDS[0], {"data": data}))
+        return done(f"added {server}.username and {server}.password to kube-system/vsphere-creds")
+
+    def rollback(self, ctx: MigrationContext) -> Outcome:
+        restore_credentials(ctx)
+        return done("kube-system/vsphere-creds restored from the backup")

@@ -1,0 +1,192 @@
+"""One reconcile of one migration: decide, run at most one phase step, and return the new status.
+
+Everything is recorded in the status, so a restarted controller resumes where the last one stopped (a phase
+interrupted mid-way runs again; phases are idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from .api.models import Condition, MigrationSpec, MigrationStatus, PhaseName, PhaseRecord
+from .context import Event, MigrationContext
+from .openshift.cluster import Cluster, ClusterError
+from .phases import REGISTRY, Outcome, failed
+from .statemachine import Decision, decide, next_phase, progress
+from .vsphere.calllog import CallLog
+from .vsphere.client import VSphereError
+
+LOG = logging.getLogger("vsphere_migration.reconcile")
+RECENT_CALLS_IN_STATUS = 20
+IDLE_DELAY, RUNNING_DELAY = 30.0, 0.0
+
+
+@dataclass
+class Result:
+    status: dict[str, Any]
+    delay: float | None
+    events: list[Event] = field(default_factory=list)
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _seconds_since(timestamp: str | None) -> float:
+    if not timestamp:
+        return 0.0
+    started = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return (datetime.now(UTC) - started).total_seconds()
+
+
+def set_condition(status: MigrationStatus, type_: str, value: bool, reason: str, message: str,
+                  generation: int | None) -> None:
+    wanted = "True" if value else "False"
+    for i, c in enumerate(status.conditions):
+        if c.type == type_:
+            if c.status != wanted or c.reason != reason or c.message != message:
+                changed = c.status != wanted
+                status.conditions[i] = Condition(type=type_, status=wanted, reason=reason, message=message,
+                                                 last_transition_time=now() if changed else c.last_transition_time,
+                                                 observed_generation=generation)
+            return
+    status.conditions.append(Condition(type=type_, status=wanted, reason=reason, message=message,
+                                       last_transition_time=now(), observed_generation=generation))
+
+
+def _running_record(status: MigrationStatus, phase: PhaseName) -> PhaseRecord:
+    last = status.phase_history[-1] if status.phase_history else None
+    if last is None or last.name != phase or last.result != "Running":
+        last = PhaseRecord(name=phase, result="Running", start_time=now())
+        status.phase_history.append(last)
+        status.current_phase_start_time = last.start_time
+    return last
+
+
+def _guarded(step: Any, ctx: MigrationContext) -> Outcome:
+    try:
+        outcome: Outcome = step(ctx)
+        return outcome
+    except (ClusterError, VSphereError) as exc:
+        return failed(str(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug must fail the phase, not crash-loop the controller
+        LOG.exception("phase step raised")
+        return failed(f"internal error: {type(exc).__name__}: {ctx.log.redact(str(exc))}")
+
+
+def _execute(ctx: MigrationContext, decision: Decision) -> float | None:
+    status, phase_name = ctx.status, decision.phase
+    assert phase_name is not None
+    phase = REGISTRY[phase_name]
+    record = _running_record(status, phase_name)
+    status.phase, status.current_phase = "Running", phase_name
+    calls_before = ctx.log.total
+    if _seconds_since(record.start_time) > ctx.spec.timeout_seconds(phase_name):
+        outcome = failed(f"{phase_name.value} timed out after {ctx.spec.timeout_seconds(phase_name):.0f}s: "
+                         f"{record.message or 'no progress'}")
+    else:
+        problems = phase.validate(ctx)
+        outcome = failed("; ".join(problems)) if problems else _guarded(phase.execute, ctx)
+    record.vsphere_calls += ctx.log.total - calls_before
+    record.message = outcome.message
+    if outcome.kind == "requeue":
+        status.message = f"{phase_name.value}: {outcome.message}"
+        return outcome.after
+    record.result, record.end_time = ("Succeeded" if outcome.kind == "done" else "Failed"), now()
+    if outcome.kind == "done":
+        status.completed_phases.append(phase_name)
+        status.progress = progress(status)
+        status.current_phase = next_phase(status)
+        status.message = f"{phase_name.value} succeeded: {outcome.message}"
+        ctx.emit("PhaseSucceeded", status.message)
+        return RUNNING_DELAY
+    status.message = f"{phase_name.value} failed: {outcome.message}"
+    ctx.emit("PhaseFailed", status.message, warning=True)
+    set_condition(status, "Failed", True, f"{phase_name.value}Failed", outcome.message, None)
+    status.phase = "RollingBack" if ctx.spec.rollback_on_failure else "Failed"
+    return RUNNING_DELAY
+
+
+def _rollback(ctx: MigrationContext, decision: Decision) -> float | None:
+    status, phase_name = ctx.status, decision.phase
+    assert phase_name is not None
+    status.phase, status.current_phase = "RollingBack", phase_name
+    start, calls_before = now(), ctx.log.total
+    outcome = _guarded(REGISTRY[phase_name].rollback, ctx)
+    ok = outcome.kind == "done"
+    status.phase_history.append(PhaseRecord(name=phase_name, result="RolledBack" if ok else "RollbackFailed",
+                                            start_time=start, end_time=now(), message=outcome.message,
+                                            vsphere_calls=ctx.log.total - calls_before))
+    if ok:
+        status.rolled_back_phases.append(phase_name)
+        status.message = f"rolled back {phase_name.value}: {outcome.message}"
+        ctx.emit("PhaseRolledBack", status.message)
+        return RUNNING_DELAY
+    status.phase = "Failed"
+    status.message = f"rollback of {phase_name.value} failed: {outcome.message}; fix the cause and set " \
+                     "spec.state: Rollback again"
+    ctx.emit("RollbackFailed", status.message, warning=True)
+    return None
+
+
+def step(ctx: MigrationContext, generation: int | None = None) -> float | None:
+    """Advance the migration by at most one phase step; returns the delay before the next step."""
+    decision = decide(ctx.spec, ctx.status)
+    status = ctx.status
+    status.observed_generation = generation
+    if decision.action == "execute":
+        delay = _execute(ctx, decision)
+    elif decision.action == "rollback":
+        if status.phase != "RollingBack":
+            ctx.emit("RollbackStarted", "rolling back completed phases in reverse order", warning=True)
+        delay = _rollback(ctx, decision)
+    else:
+        delay = IDLE_DELAY
+        if decision.action == "wait" and (status.phase != "WaitingForApproval" or status.current_phase !=
+                                          decision.phase):
+            ctx.emit("WaitingForApproval", decision.message)
+        if decision.action in ("finish", "finish-rollback") and status.phase != decision.status_phase:
+            ctx.emit("Migration" + decision.status_phase, decision.message)
+        if decision.action == "wait":
+            status.current_phase = decision.phase
+        if decision.action == "finish":
+            status.current_phase, status.progress = None, 100
+        if decision.action == "finish-rollback":
+            status.current_phase = None
+        status.phase = decision.status_phase  # type: ignore[assignment]
+        status.message = decision.message if decision.action != "idle" or not status.message else status.message
+        if decision.action == "idle" and decision.status_phase in ("Pending", "Paused"):
+            status.message = decision.message
+    set_condition(status, "WaitingForApproval", status.phase == "WaitingForApproval",
+                  "ApprovalRequired" if status.phase == "WaitingForApproval" else "NotWaiting",
+                  status.message if status.phase == "WaitingForApproval" else "", generation)
+    set_condition(status, "Succeeded", status.phase == "Succeeded", status.phase, "", generation)
+    return delay
+
+
+def reconcile(body: dict[str, Any], cluster: Cluster, log: CallLog) -> Result:
+    """Parse the object, take one step, and return the full new status."""
+    meta = body["metadata"]
+    status_in = MigrationStatus.model_validate(body.get("status") or {})
+    try:
+        spec = MigrationSpec.model_validate(body.get("spec") or {})
+    except ValidationError as exc:
+        status_in.phase, status_in.message = "Failed", f"invalid spec: {exc.errors()[0]['msg']}"
+        return Result(status_in.model_dump(by_alias=True, exclude_none=True, mode="json"), None)
+    ctx = MigrationContext(meta["name"], meta["namespace"], meta["uid"], spec, status_in, cluster, log)
+    first_call = log.total
+    try:
+        delay = step(ctx, meta.get("generation"))
+    finally:
+        ctx.close()
+    new_calls = log.recent()[-(log.total - first_call):] if log.total > first_call else []
+    summaries = [{"time": c.time, "server": c.server, "api": c.api, "method": c.method,
+                  "durationMs": c.duration_ms, "outcome": c.outcome, "detail": c.detail} for c in new_calls]
+    status = ctx.status.model_dump(by_alias=True, exclude_none=True, mode="json")
+    status["recentCalls"] = (status.get("recentCalls", []) + summaries)[-RECENT_CALLS_IN_STATUS:]
+    return Result(status, delay, ctx.events)

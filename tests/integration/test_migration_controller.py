@@ -1,0 +1,138 @@
+"""The migration controller as a real process against a real kube-apiserver and two vCenter simulators."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conftest import SHARED
+from testenv.kube import ApiError
+from testenv.migration import (
+    API,
+    KIND,
+    approve,
+    get_migration,
+    prepare_target,
+    set_state,
+    start_controller,
+    status,
+    vsphere_session,
+    wait_for,
+)
+from testenv.openshift import INFRA_ID, MIGRATION_NAMESPACE, WORKER_SETS, migration, openshift_crds, seed
+from vsphere_migration.api.crd import migration_crd
+
+FIRST_SEVEN = ["Preflight", "Backup", "DisableCVO", "UpdateSecrets", "CreateTags", "CreateFolder",
+               "UpdateInfrastructure"]
+
+
+@pytest.fixture(scope="module")
+def bed(kube_cluster: Any, vcsim_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Source and target vCenters, the seeded cluster and a running controller."""
+    source = vcsim_factory("source", host="127.0.0.11")
+    target = vcsim_factory("target", host="127.0.0.12")
+    prepare_target(target)
+    kube_cluster.install_crds([*openshift_crds(SHARED), migration_crd()])
+    seed(kube_cluster, source, target)
+    controller = start_controller(tmp_path_factory.mktemp("controller"), kube_cluster.kubeconfig)
+
+    class Bed:
+        cluster, src, tgt, process = kube_cluster, source, target, controller
+
+    try:
+        yield Bed
+    finally:
+        controller.stop()
+
+
+def _fresh(bed: Any, name: str, **kwargs: Any) -> None:
+    admin = bed.cluster.admin
+    try:
+        admin.delete(API, KIND, name, MIGRATION_NAMESPACE)
+    except ApiError:
+        pass
+    seed(bed.cluster, bed.src, bed.tgt)
+    admin.create(migration(bed.tgt, name, **kwargs))
+
+
+def _secret_data(bed: Any, namespace: str, name: str) -> dict[str, str]:
+    data = bed.cluster.admin.get("v1", "Secret", name, namespace)["data"]
+    return {k: base64.b64decode(v).decode() for k, v in data.items()}
+
+
+def test_manual_mode_runs_each_phase_only_when_it_is_approved(bed: Any) -> None:
+    cluster, name = bed.cluster, "manual"
+    _fresh(bed, name)
+    waiting = wait_for(cluster, name, lambda o: status(o).get("phase") == "WaitingForApproval",
+                       controller=bed.process)
+    assert status(waiting)["currentPhase"] == "Preflight"
+    assert not status(waiting).get("phaseHistory")  # nothing ran unapproved
+
+    with pytest.raises(ApiError) as refused:  # approving a later phase: the API server refuses it
+        approve(cluster, name, ["Backup"])
+    assert refused.value.code == 422 and "spec.approvals" in refused.value.message
+
+    approved: list[str] = []
+    for phase in FIRST_SEVEN:
+        current = get_migration(cluster, name)
+        assert status(current)["currentPhase"] == phase
+        assert phase not in status(current).get("completedPhases", [])
+        approved.append(phase)
+        approve(cluster, name, approved)
+        after = wait_for(cluster, name, lambda o, p=phase: p in status(o).get("completedPhases", []),
+                         controller=bed.process)
+        record = next(r for r in status(after)["phaseHistory"] if r["name"] == phase)
+        assert record["result"] == "Succeeded", record
+    final = wait_for(cluster, name, lambda o: status(o).get("currentPhase") == "UpdateConfig"
+                     and status(o).get("phase") == "WaitingForApproval", controller=bed.process)
+    assert status(final)["completedPhases"] == FIRST_SEVEN
+    assert status(final)["progress"] == round(100 * 7 / 15)
+    _check_effects_of_phases_1_to_7(bed, final)
+
+
+def _check_effects_of_phases_1_to_7(bed: Any, obj: dict[str, Any]) -> None:
+    admin, src, tgt = bed.cluster.admin, bed.src, bed.tgt
+    st = status(obj)
+    # Backup: every object, MachineSets with their real replicas, the CPMS; credentials only in the owned Secret
+    backed = {(b["kind"], b["name"]) for b in st["backups"]}
+    assert {("Infrastructure", "cluster"), ("ConfigMap", "cloud-provider-config"), ("Secret", "vsphere-creds"),
+            ("ControlPlaneMachineSet", "cluster")} | {("MachineSet", n) for n in WORKER_SETS} <= backed
+    backup_cm = admin.get("v1", "ConfigMap", f"{obj['metadata']['name']}-backup", MIGRATION_NAMESPACE)
+    for ms_name, replicas in WORKER_SETS.items():
+        import yaml
+
+        stored = yaml.safe_load(backup_cm["data"][f"machineset.openshift-machine-api.{ms_name}.yaml"])
+        assert stored["spec"]["replicas"] == replicas
+    assert backup_cm["metadata"]["ownerReferences"][0]["uid"] == obj["metadata"]["uid"]
+    creds_record = next(b for b in st["backups"] if b["kind"] == "Secret")
+    assert creds_record["storedIn"].startswith("Secret/") and "sha256" not in creds_record
+    text = json.dumps(obj)
+    for secret in (src.password, tgt.password):
+        assert secret not in text
+    # DisableCVO
+    cvo = admin.get("apps/v1", "Deployment", "cluster-version-operator", "openshift-cluster-version")
+    assert cvo["spec"]["replicas"] == 0 and st["recorded"]["cvo/replicas"] == "1"
+    # UpdateSecrets
+    creds = _secret_data(bed, "kube-system", "vsphere-creds")
+    assert creds[f"{tgt.host}.username"] == tgt.username and creds[f"{tgt.host}.password"] == tgt.password
+    assert creds[f"{src.host}.password"] == src.password
+    # CreateTags + CreateFolder, seen on the target vCenter itself
+    si = vsphere_session(tgt)
+    try:
+        folder = si.content.searchIndex.FindByInventoryPath(f"/DC0/vm/{INFRA_ID}")
+        assert folder is not None
+    finally:
+        si.content.sessionManager.Logout()
+    created = json.loads(st["recorded"]["tags/created"])
+    assert len(created["tags"]) == 2 and len(created["attachments"]) == 2
+    # UpdateInfrastructure: target added (source kept until Cleanup), with its failure domain
+    infra = admin.get("config.openshift.io/v1", "Infrastructure", "cluster")
+    vcenters = [v["server"] for v in infra["spec"]["platformSpec"]["vsphere"]["vcenters"]]
+    assert vcenters == [src.host, tgt.host]
+    domains = {d["name"]: d for d in infra["spec"]["platformSpec"]["vsphere"]["failureDomains"]}
+    assert domains["target-fd-a"]["server"] == tgt.host
+    assert domains["target-fd-a"]["topology"]["folder"] == f"/DC0/vm/{INFRA_ID}"

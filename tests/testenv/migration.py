@@ -1,0 +1,86 @@
+"""Helpers for migration tests: target inventory, the controller as a process, waiting on a migration."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from testenv.cluster import Cluster
+from testenv.kube import Obj
+from testenv.openshift import MIGRATION_NAMESPACE, TEMPLATE
+from testenv.processes import REPO, ServerProcess
+from testenv.vcsim import VCenter
+
+API = "migration.openshift.io/v1alpha1"
+KIND = "VmwareCloudFoundationMigration"
+
+
+def vsphere_session(vcenter: VCenter) -> Any:
+    """A logged-in pyvmomi ServiceInstance for test set-up and checks (verifying the simulator's certificate)."""
+    import ssl
+
+    from pyVim.connect import SmartConnect
+
+    context = ssl.create_default_context(cafile=str(vcenter.ca_bundle))
+    return SmartConnect(host=vcenter.host, port=vcenter.port, user=vcenter.username, pwd=vcenter.password,
+                        sslContext=context)
+
+
+def prepare_target(target: VCenter) -> None:
+    """The target inventory: the simulator's first VM becomes the RHCOS template the failure domains name."""
+    si = vsphere_session(target)
+    try:
+        index = si.content.searchIndex
+        if index.FindByInventoryPath(f"/DC0/vm/{TEMPLATE}") is None:
+            vm = index.FindByInventoryPath("/DC0/vm/DC0_C0_RP0_VM0")
+            task = vm.Rename_Task(TEMPLATE)
+            while task.info.state not in ("success", "error"):
+                time.sleep(0.05)
+    finally:
+        si.content.sessionManager.Logout()
+
+
+def start_controller(work: Path, kubeconfig: Path, *, interval: float = 0.3, name: str = "controller",
+                     extra_env: dict[str, str] | None = None) -> ServerProcess:
+    env = {"KUBECONFIG": str(kubeconfig), "MIGRATION_RECONCILE_INTERVAL": str(interval),
+           "PYTHONPATH": str(REPO / "src"), **(extra_env or {})}
+    return ServerProcess(name, [sys.executable, "-m", "vsphere_migration", "--namespace", MIGRATION_NAMESPACE],
+                         work, env=env)
+
+
+def get_migration(cluster: Cluster, name: str) -> Obj:
+    return cluster.admin.get(API, KIND, name, MIGRATION_NAMESPACE)
+
+
+def wait_for(cluster: Cluster, name: str, check: Callable[[Obj], bool], timeout: float = 60.0,
+             controller: ServerProcess | None = None) -> Obj:
+    deadline = time.monotonic() + timeout
+    last: Obj = {}
+    while time.monotonic() < deadline:
+        last = get_migration(cluster, name)
+        if check(last):
+            return last
+        if controller is not None and controller.process.poll() is not None:
+            raise AssertionError(f"controller exited:\n{controller.log_tail(40)}")
+        time.sleep(0.2)
+    tail = controller.log_tail(30) if controller else ""
+    raise AssertionError(f"timed out; status: {last.get('status')}\n{tail}")
+
+
+def status(obj: Obj) -> dict[str, Any]:
+    return dict(obj.get("status") or {})
+
+
+def approve(cluster: Cluster, name: str, phases: list[str]) -> None:
+    cluster.admin.request("PATCH", cluster.admin.path(API, KIND, name, MIGRATION_NAMESPACE),
+                          {"spec": {"approvals": phases}}, content_type="application/merge-patch+json")
+
+
+def set_state(cluster: Cluster, name: str, state: str) -> None:
+    cluster.admin.request("PATCH", cluster.admin.path(API, KIND, name, MIGRATION_NAMESPACE),
+                          {"spec": {"state": state}}, content_type="application/merge-patch+json")
+
+
