@@ -42,9 +42,11 @@ lint: $(STAMP)
 
 generate: $(STAMP)
 	@$(BIN)/python -m vcluster_platform.generate
+	@$(BIN)/python -m vsphere_migration.generate
 
 check-generated: $(STAMP)
 	@$(BIN)/python -m vcluster_platform.generate --check
+	@$(BIN)/python -m vsphere_migration.generate --check
 
 bench: $(STAMP)
 	@$(BIN)/python tests/bench/bench_pipeline.py

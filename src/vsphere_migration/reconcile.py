@@ -16,14 +16,14 @@ from pydantic import ValidationError
 from .api.models import Condition, MigrationSpec, MigrationStatus, PhaseName, PhaseRecord
 from .context import Event, MigrationContext
 from .openshift.cluster import Cluster, ClusterError
-from .phases import REGISTRY, Outcome, failed
+from .phases import REGISTRY, Outcome, failed, requeue
 from .statemachine import Decision, decide, next_phase, progress
 from .vsphere.calllog import CallLog
 from .vsphere.client import VSphereError
 
 LOG = logging.getLogger("vsphere_migration.reconcile")
 RECENT_CALLS_IN_STATUS = 20
-IDLE_DELAY, RUNNING_DELAY = 30.0, 0.0
+IDLE_DELAY, RUNNING_DELAY, TRANSIENT_RETRY = 30.0, 0.0, 2.0
 
 
 @dataclass
@@ -72,7 +72,10 @@ def _guarded(step: Any, ctx: MigrationContext) -> Outcome:
     try:
         outcome: Outcome = step(ctx)
         return outcome
-    except (ClusterError, VSphereError) as exc:
+    except ClusterError as exc:
+        return requeue(TRANSIENT_RETRY, f"retrying after a transient API error: {exc}") if exc.transient \
+            else failed(str(exc))
+    except VSphereError as exc:
         return failed(str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug must fail the phase, not crash-loop the controller
         LOG.exception("phase step raised")
@@ -118,6 +121,9 @@ def _rollback(ctx: MigrationContext, decision: Decision) -> float | None:
     status.phase, status.current_phase = "RollingBack", phase_name
     start, calls_before = now(), ctx.log.total
     outcome = _guarded(REGISTRY[phase_name].rollback, ctx)
+    if outcome.kind == "requeue":
+        status.message = f"rolling back {phase_name.value}: {outcome.message}"
+        return outcome.after
     ok = outcome.kind == "done"
     status.phase_history.append(PhaseRecord(name=phase_name, result="RolledBack" if ok else "RollbackFailed",
                                             start_time=start, end_time=now(), message=outcome.message,

@@ -66,3 +66,28 @@ def test_orchestrator_crd_accepts_v1_spellings_and_validates_names() -> None:
     images = [c["image"] for w in promise["spec"]["workflows"]["resource"].values() for p in w
               for c in p["spec"]["containers"]]
     assert all(":" in i and not i.endswith(":latest") for i in images)
+
+
+def test_migration_crd_matches_the_model() -> None:
+    from vsphere_migration.generate import artifacts
+
+    drift = [str(p.relative_to(REPO)) for p, text in artifacts().items() if not p.exists() or p.read_text() != text]
+    assert drift == [], "run `make generate` and commit"
+
+
+def test_migration_crd_has_status_columns_and_no_defaults() -> None:
+    from vsphere_migration.api.crd import migration_crd
+
+    crd = migration_crd()
+    version = crd["spec"]["versions"][0]
+    assert crd["spec"]["names"]["shortNames"] == ["vcfm"]
+    assert version["subresources"] == {"status": {}}
+    assert [c["jsonPath"] for c in version["additionalPrinterColumns"]][:3] == [
+        ".status.phase", ".status.currentPhase", ".status.progress"]
+    schema = version["schema"]["openAPIV3Schema"]
+    assert all("default" not in node for _, node in _walk(schema)), "defaults belong in the model, not the CRD"
+    spec = version["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    assert set(spec["required"]) == {"targetVCenter", "failureDomains"}
+    topology = spec["properties"]["failureDomains"]["items"]["properties"]["topology"]["properties"]
+    assert topology["computeCluster"]["pattern"] == "^/.*?/host/.*?"
+    assert topology["datastore"]["pattern"] == "^/.*?/datastore/.*?"

@@ -12,12 +12,10 @@ import pytest
 from conftest import SHARED
 from testenv.kube import ApiError
 from testenv.migration import (
-    API,
-    KIND,
     approve,
+    delete_migrations,
     get_migration,
     prepare_target,
-    set_state,
     start_controller,
     status,
     vsphere_session,
@@ -47,16 +45,13 @@ def bed(kube_cluster: Any, vcsim_factory: Any, tmp_path_factory: pytest.TempPath
         yield Bed
     finally:
         controller.stop()
+        delete_migrations(kube_cluster)
 
 
 def _fresh(bed: Any, name: str, **kwargs: Any) -> None:
-    admin = bed.cluster.admin
-    try:
-        admin.delete(API, KIND, name, MIGRATION_NAMESPACE)
-    except ApiError:
-        pass
+    delete_migrations(bed.cluster)
     seed(bed.cluster, bed.src, bed.tgt)
-    admin.create(migration(bed.tgt, name, **kwargs))
+    bed.cluster.admin.create(migration(bed.tgt, name, **kwargs))
 
 
 def _secret_data(bed: Any, namespace: str, name: str) -> dict[str, str]:

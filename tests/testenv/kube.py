@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,18 @@ class KubeClient:
 
     def request(self, method: str, path: str, body: Obj | str | None = None, *,
                 query: dict[str, str] | None = None, content_type: str = "application/json") -> Obj:
+        """One API call; 429 (e.g. storage re-initialising after a CRD change) is retried for up to 20 s."""
+        for _ in range(100):
+            try:
+                return self._request(method, path, body, query=query, content_type=content_type)
+            except ApiError as exc:
+                if exc.code != 429:
+                    raise
+                time.sleep(0.2)
+        return self._request(method, path, body, query=query, content_type=content_type)
+
+    def _request(self, method: str, path: str, body: Obj | str | None = None, *,
+                 query: dict[str, str] | None = None, content_type: str = "application/json") -> Obj:
         connection = http.client.HTTPSConnection(self.host, self.port, context=self.context, timeout=60)
         headers = {"Accept": "application/json"}
         if self.token:

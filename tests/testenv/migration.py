@@ -84,3 +84,39 @@ def set_state(cluster: Cluster, name: str, state: str) -> None:
                           {"spec": {"state": state}}, content_type="application/merge-patch+json")
 
 
+
+
+def controller_cluster(kubeconfig: Path) -> Any:
+    """The controller's own Cluster wrapper, configured from a kubeconfig (for in-process reconciles)."""
+    from kubernetes import client, config
+
+    from vsphere_migration.openshift.cluster import Cluster as ControllerCluster
+
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
+    return ControllerCluster(client.ApiClient(configuration))
+
+
+def drive(cluster: Cluster, name: str, until: Callable[[Obj], bool], *, max_steps: int = 80) -> Obj:
+    """Reconcile in-process (the controller's code without kopf) until `until` holds; returns the object."""
+    from vsphere_migration.controller import merge_patch
+    from vsphere_migration.reconcile import reconcile
+    from vsphere_migration.vsphere.calllog import CallLog
+
+    own = controller_cluster(cluster.kubeconfig)
+    log = CallLog()
+    for _ in range(max_steps):
+        obj = get_migration(cluster, name)
+        if until(obj):
+            return obj
+        result = reconcile(obj, own, log)
+        patch = merge_patch(obj.get("status") or {}, result.status)
+        if patch:
+            cluster.admin.request("PATCH", cluster.admin.path(API, KIND, name, MIGRATION_NAMESPACE) + "/status",
+                                  {"status": patch}, content_type="application/merge-patch+json")
+    raise AssertionError(f"not reached after {max_steps} steps: {get_migration(cluster, name).get('status')}")
+
+
+def delete_migrations(cluster: Cluster) -> None:
+    for item in cluster.admin.list_objects(API, KIND, MIGRATION_NAMESPACE):
+        cluster.admin.delete(API, KIND, item["metadata"]["name"], MIGRATION_NAMESPACE)

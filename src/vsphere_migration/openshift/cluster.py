@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import urllib3
 from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
 
@@ -22,11 +23,15 @@ CLOUD_CONFIG = ("openshift-config", "cloud-provider-config")
 VSPHERE_CREDS = ("kube-system", "vsphere-creds")
 
 
-class ClusterError(Exception):
-    """A Kubernetes API call failed; `status` is the HTTP status (0 when there was no answer)."""
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
-    def __init__(self, action: str, status: int, message: str) -> None:
+
+class ClusterError(Exception):
+    """A Kubernetes API call failed; `status` is the HTTP status (0 when the problem is not an HTTP answer)."""
+
+    def __init__(self, action: str, status: int, message: str, *, transient: bool = False) -> None:
         self.status, self.api_message = status, message
+        self.transient = transient or status in TRANSIENT_STATUSES
         super().__init__(f"{action}: {message}" + (f" (HTTP {status})" if status else ""))
 
 
@@ -56,6 +61,8 @@ class Cluster:
             if missing_ok and exc.status == 404:
                 return None
             raise ClusterError(action, exc.status or 0, api_message(exc)) from None
+        except urllib3.exceptions.HTTPError as exc:
+            raise ClusterError(action, 0, f"API server unreachable: {type(exc).__name__}", transient=True) from None
 
     def must(self, action: str, fn: Callable[[], T]) -> T:
         result = self.call(action, fn)

@@ -1,0 +1,184 @@
+"""Phases 1-7 and their rollback, reconciled in-process against a real API server and two vCenter simulators."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import SHARED
+from testenv.migration import delete_migrations, drive, get_migration, prepare_target, status, vsphere_session
+from testenv.openshift import (
+    INFRA_ID,
+    MIGRATION_NAMESPACE,
+    failure_domain,
+    migration,
+    openshift_crds,
+    seed,
+    set_operator,
+)
+from vsphere_migration.api.crd import migration_crd
+
+INFRA_CRD = "infrastructures.config.openshift.io"
+
+
+@pytest.fixture(scope="module")
+def bed(kube_cluster: Any, vcsim_factory: Any) -> Iterator[Any]:
+    source = vcsim_factory("phases-source", host="127.0.0.21")
+    target = vcsim_factory("phases-target", host="127.0.0.22")
+    prepare_target(target)
+    kube_cluster.install_crds([*openshift_crds(SHARED), migration_crd()])
+
+    class Bed:
+        cluster, src, tgt = kube_cluster, source, target
+
+    yield Bed
+    kube_cluster.install_crds(openshift_crds(SHARED))  # leave the Default Infrastructure CRD behind
+
+
+def start(bed: Any, name: str, **kwargs: Any) -> None:
+    """A fresh cluster and one new migration (earlier ones are deleted: only one may be in progress)."""
+    delete_migrations(bed.cluster)
+    seed(bed.cluster, bed.src, bed.tgt)
+    bed.cluster.admin.create(migration(bed.tgt, name, **kwargs))
+
+
+def snapshot(bed: Any) -> dict[str, Any]:
+    """The configuration a rollback must restore, read from the API server."""
+    admin = bed.cluster.admin
+    machine_sets = admin.list_objects("machine.openshift.io/v1beta1", "MachineSet", "openshift-machine-api")
+    return {
+        "infrastructure": admin.get("config.openshift.io/v1", "Infrastructure", "cluster")["spec"],
+        "cloud-config": admin.get("v1", "ConfigMap", "cloud-provider-config", "openshift-config")["data"],
+        "credentials": admin.get("v1", "Secret", "vsphere-creds", "kube-system")["data"],
+        "cpms": admin.get("machine.openshift.io/v1", "ControlPlaneMachineSet", "cluster",
+                          "openshift-machine-api")["spec"],
+        "machine-sets": {m["metadata"]["name"]: m["spec"] for m in machine_sets},
+        "cvo-replicas": admin.get("apps/v1", "Deployment", "cluster-version-operator",
+                                  "openshift-cluster-version")["spec"]["replicas"],
+    }
+
+
+def target_inventory(bed: Any) -> dict[str, Any]:
+    si = vsphere_session(bed.tgt)
+    try:
+        folder = si.content.searchIndex.FindByInventoryPath(f"/DC0/vm/{INFRA_ID}")
+        return {"folder": folder is not None}
+    finally:
+        si.content.sessionManager.Logout()
+
+
+def test_failed_phase_rolls_back_phases_1_to_7_to_exactly_the_backups(bed: Any) -> None:
+    start(bed, "auto", mode="Automatic")
+    before = snapshot(bed)
+    obj = drive(bed.cluster, "auto", lambda o: status(o).get("phase") in ("RolledBack", "Failed"))
+    st = status(obj)
+    assert st["phase"] == "RolledBack", st["message"]
+    assert st["completedPhases"] == ["Preflight", "Backup", "DisableCVO", "UpdateSecrets", "CreateTags",
+                                     "CreateFolder", "UpdateInfrastructure"]
+    failed = [r for r in st["phaseHistory"] if r["result"] == "Failed"]
+    assert [r["name"] for r in failed] == ["UpdateConfig"]  # phases 8-15 are not in this release
+    rolled = [r["name"] for r in st["phaseHistory"] if r["result"] == "RolledBack"]
+    assert rolled == ["UpdateConfig", "UpdateInfrastructure", "CreateFolder", "CreateTags", "UpdateSecrets",
+                      "DisableCVO", "Backup", "Preflight"]
+    assert snapshot(bed) == before  # field by field: Infrastructure, cloud config, credentials, CPMS, MachineSets, CVO
+    assert target_inventory(bed) == {"folder": False}
+    assert json.loads(st["recorded"].get("tags/created", "{}")) == {}
+    per_phase = {r["name"]: r["vsphereCalls"] for r in st["phaseHistory"] if r["result"] == "Succeeded"}
+    assert per_phase["Preflight"] > 0 and per_phase["CreateTags"] > 0 and per_phase["DisableCVO"] == 0
+
+
+def test_preflight_names_every_missing_target_path_and_changes_nothing(bed: Any) -> None:
+    broken = failure_domain(bed.tgt)
+    broken["topology"] = {**broken["topology"], "datastore": "/DC0/datastore/missing-ds",
+                          "networks": ["VM Network", "storage-net"]}
+    start(bed, "bad-paths", mode="Automatic", failure_domains=[broken], rollbackOnFailure=False)
+    before = snapshot(bed)
+    obj = drive(bed.cluster, "bad-paths", lambda o: status(o).get("phase") == "Failed")
+    message = status(obj)["message"]
+    assert "datastore /DC0/datastore/missing-ds does not exist on vCenter" in message
+    assert "network 'storage-net' does not exist in datacenter DC0" in message
+    assert snapshot(bed) == before
+
+
+def test_preflight_refuses_a_degraded_operator(bed: Any) -> None:
+    start(bed, "degraded", mode="Automatic", rollbackOnFailure=False)
+    set_operator(bed.cluster, "storage", available=True, degraded=True)
+    obj = drive(bed.cluster, "degraded", lambda o: status(o).get("phase") == "Failed")
+    assert "storage is Degraded" in status(obj)["message"]
+
+
+def test_a_wrong_target_ca_bundle_fails_tls_verification(bed: Any) -> None:
+    start(bed, "bad-ca", mode="Automatic", rollbackOnFailure=False)
+    admin = bed.cluster.admin
+    admin.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "target-vcenter-ca",
+                 "namespace": MIGRATION_NAMESPACE}, "data": {"ca-bundle.crt": bed.src.ca_bundle.read_text()}})
+    obj = drive(bed.cluster, "bad-ca", lambda o: status(o).get("phase") == "Failed")
+    assert "CERTIFICATE_VERIFY_FAILED" in status(obj)["message"] or "certificate" in status(obj)["message"]
+
+
+def _install_infrastructure_variant(bed: Any, variant: str, mutate: Any = None) -> None:
+    crd = next(c for c in openshift_crds(SHARED, variant) if c["metadata"]["name"] == INFRA_CRD)
+    if mutate:
+        crd = copy.deepcopy(crd)
+        mutate(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"][
+            "platformSpec"]["properties"]["vsphere"]["properties"]["vcenters"])
+    bed.cluster.install_crds([crd])
+
+
+def _through_update_infrastructure(bed: Any, name: str) -> dict[str, Any]:
+    start(bed, name, mode="Automatic", rollbackOnFailure=False)
+    return drive(bed.cluster, name, lambda o: "UpdateInfrastructure" in status(o).get("completedPhases", [])
+                 or status(o).get("phase") == "Failed")
+
+
+def test_update_infrastructure_on_the_tech_preview_crd_adds_only(bed: Any) -> None:
+    _install_infrastructure_variant(bed, "TechPreviewNoUpgrade")
+    obj = _through_update_infrastructure(bed, "techpreview")
+    assert "UpdateInfrastructure" in status(obj)["completedPhases"], status(obj)["message"]
+    infra = bed.cluster.admin.get("config.openshift.io/v1", "Infrastructure", "cluster")
+    assert [v["server"] for v in infra["spec"]["platformSpec"]["vsphere"]["vcenters"]] == [bed.src.host, bed.tgt.host]
+
+
+def test_a_release_that_allows_one_vcenter_fails_naming_the_feature_gate(bed: Any) -> None:
+    _install_infrastructure_variant(bed, "Default", lambda vcenters: vcenters.update(maxItems=1))
+    obj = _through_update_infrastructure(bed, "one-vcenter")
+    message = status(obj)["message"]
+    assert status(obj)["phase"] == "Failed"
+    assert "UpdateInfrastructure failed" in message and "at most 1 vCenter" in message
+    assert "VSphereMultiVCenterDay2" in message
+
+
+def test_a_cel_rule_refusing_day_2_vcenters_is_reported_with_its_message(bed: Any) -> None:
+    rule = {"rule": "size(self) <= size(oldSelf)", "message": "adding a vCenter after installation is not supported"}
+    _install_infrastructure_variant(bed, "Default", lambda v: v.setdefault("x-kubernetes-validations", []).append(rule))
+    before = bed.cluster.admin.get("config.openshift.io/v1", "Infrastructure", "cluster")["spec"]
+    obj = _through_update_infrastructure(bed, "cel-day2")
+    message = status(obj)["message"]
+    assert "adding a vCenter after installation is not supported" in message and "VSphereMultiVCenterDay2" in message
+    vsphere = bed.cluster.admin.get("config.openshift.io/v1", "Infrastructure", "cluster")["spec"]
+    assert vsphere == before or len(vsphere["platformSpec"]["vsphere"]["vcenters"]) == 1
+    _install_infrastructure_variant(bed, "Default")
+
+
+def test_credentials_never_reach_status_events_or_logs(bed: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="vsphere_migration")
+    start(bed, "secrets", mode="Automatic")
+    obj = drive(bed.cluster, "secrets", lambda o: "UpdateSecrets" in status(o).get("completedPhases", []))
+    text = json.dumps(obj) + caplog.text
+    events = bed.cluster.admin.list_objects("v1", "Event", MIGRATION_NAMESPACE)
+    text += json.dumps(events)
+    for secret in (bed.src.password, bed.tgt.password, base64.b64encode(bed.tgt.password.encode()).decode()):
+        assert secret not in text
+    assert "password=<redacted>" in caplog.text  # the Login call is logged, its password is not
+    backup = bed.cluster.admin.get("v1", "Secret", "secrets-backup-credentials", MIGRATION_NAMESPACE)
+    stored = yaml.safe_load(base64.b64decode(next(iter(backup["data"].values()))).decode())
+    assert base64.b64decode(stored["data"][f"{bed.src.host}.password"]).decode() == bed.src.password
+    assert get_migration(bed.cluster, "secrets")["metadata"]["uid"] == \
+        backup["metadata"]["ownerReferences"][0]["uid"]
