@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 EXAMPLES := $(wildcard promises/*/examples/*.yaml)
 RUN_DIR := build/run
 
-.PHONY: all run test lint generate check-generated bench clean venv testenv
+.PHONY: all run test lint generate check-generated bench clean venv testenv run-migration-demo
 
 all: test
 
@@ -35,6 +35,10 @@ endif
 
 testenv:
 	@bash tools/testenv/build.sh
+
+run-migration-demo: $(STAMP)
+	@bash tools/testenv/build.sh
+	@$(BIN)/python tools/migration_demo.py
 
 lint: $(STAMP)
 	@$(BIN)/ruff check src tests tools
