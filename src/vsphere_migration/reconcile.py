@@ -19,11 +19,11 @@ from .openshift.cluster import Cluster, ClusterError
 from .phases import REGISTRY, Outcome, failed, requeue
 from .statemachine import Decision, decide, next_phase, progress
 from .vsphere.calllog import CallLog
-from .vsphere.client import VSphereError
+from .vsphere.client import VSphereError, vmodl
 
 LOG = logging.getLogger("vsphere_migration.reconcile")
 RECENT_CALLS_IN_STATUS = 20
-IDLE_DELAY, RUNNING_DELAY, TRANSIENT_RETRY = 30.0, 0.0, 2.0
+IDLE_DELAY, RUNNING_DELAY, TRANSIENT_RETRY, ROLLBACK_RETRY = 30.0, 0.0, 2.0, 2.0
 
 
 @dataclass
@@ -77,6 +77,8 @@ def _guarded(step: Any, ctx: MigrationContext) -> Outcome:
             else failed(str(exc))
     except VSphereError as exc:
         return failed(str(exc))
+    except vmodl.MethodFault as exc:
+        return failed(f"vSphere fault {type(exc).__name__}: {ctx.log.redact(str(getattr(exc, 'msg', '') or exc))}")
     except Exception as exc:  # noqa: BLE001 - a bug must fail the phase, not crash-loop the controller
         LOG.exception("phase step raised")
         return failed(f"internal error: {type(exc).__name__}: {ctx.log.redact(str(exc))}")
@@ -116,15 +118,23 @@ def _execute(ctx: MigrationContext, decision: Decision) -> float | None:
 
 
 def _rollback(ctx: MigrationContext, decision: Decision) -> float | None:
+    """Roll back one phase. A failing rollback is retried (the cause may be transient: a vCenter fault, an
+    admission policy) until that phase's timeout; only then does the migration stop as Failed."""
     status, phase_name = ctx.status, decision.phase
     assert phase_name is not None
     status.phase, status.current_phase = "RollingBack", phase_name
+    since_key = f"rollback-since/{phase_name.value}"
+    since = status.recorded.setdefault(since_key, now())
     start, calls_before = now(), ctx.log.total
     outcome = _guarded(REGISTRY[phase_name].rollback, ctx)
     if outcome.kind == "requeue":
         status.message = f"rolling back {phase_name.value}: {outcome.message}"
         return outcome.after
+    if outcome.kind == "failed" and _seconds_since(since) <= ctx.spec.timeout_seconds(phase_name):
+        status.message = f"rollback of {phase_name.value} failed, retrying: {outcome.message}"
+        return ROLLBACK_RETRY
     ok = outcome.kind == "done"
+    status.recorded.pop(since_key, None)
     status.phase_history.append(PhaseRecord(name=phase_name, result="RolledBack" if ok else "RollbackFailed",
                                             start_time=start, end_time=now(), message=outcome.message,
                                             vsphere_calls=ctx.log.total - calls_before))
@@ -134,8 +144,8 @@ def _rollback(ctx: MigrationContext, decision: Decision) -> float | None:
         ctx.emit("PhaseRolledBack", status.message)
         return RUNNING_DELAY
     status.phase = "Failed"
-    status.message = f"rollback of {phase_name.value} failed: {outcome.message}; fix the cause and set " \
-                     "spec.state: Rollback again"
+    status.message = f"rollback of {phase_name.value} failed: {outcome.message}; fix the cause; the rollback " \
+                     "is retried while spec.state is Rollback"
     ctx.emit("RollbackFailed", status.message, warning=True)
     return None
 

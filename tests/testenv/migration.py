@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from testenv.cluster import Cluster
-from testenv.kube import Obj
+from testenv.kube import ApiError, Obj
 from testenv.openshift import MIGRATION_NAMESPACE, TEMPLATE
 from testenv.processes import REPO, ServerProcess
 from testenv.vcsim import VCenter
@@ -118,5 +118,13 @@ def drive(cluster: Cluster, name: str, until: Callable[[Obj], bool], *, max_step
 
 
 def delete_migrations(cluster: Cluster) -> None:
+    """Delete every migration and its owned backups (no garbage collector runs in the test bed)."""
     for item in cluster.admin.list_objects(API, KIND, MIGRATION_NAMESPACE):
-        cluster.admin.delete(API, KIND, item["metadata"]["name"], MIGRATION_NAMESPACE)
+        name = item["metadata"]["name"]
+        cluster.admin.delete(API, KIND, name, MIGRATION_NAMESPACE)
+        for kind, backup in (("ConfigMap", f"{name}-backup"), ("Secret", f"{name}-backup-credentials")):
+            try:
+                cluster.admin.delete("v1", kind, backup, MIGRATION_NAMESPACE)
+            except ApiError as exc:
+                if exc.code != 404:
+                    raise

@@ -160,7 +160,8 @@ def cpms(spec: Obj) -> Obj:
                              "spec": {"providerSpec": {"value": {**spec, "template": f"{INFRA_ID}-rhcos"}}}}}}}
 
 
-def set_operator(cluster: Cluster, name: str, *, available: bool, degraded: bool) -> None:
+def set_operator(cluster: Cluster, name: str, *, available: bool, degraded: bool,
+                 extra: Obj | None = None) -> None:
     admin = cluster.admin
     try:
         admin.get("config.openshift.io/v1", "ClusterOperator", name)
@@ -171,6 +172,8 @@ def set_operator(cluster: Cluster, name: str, *, available: bool, degraded: bool
     conditions = [{"type": "Available", "status": str(available), "lastTransitionTime": now, "reason": "AsExpected"},
                   {"type": "Degraded", "status": str(degraded), "lastTransitionTime": now, "reason": "AsExpected"},
                   {"type": "Progressing", "status": "False", "lastTransitionTime": now, "reason": "AsExpected"}]
+    if extra:
+        conditions.append({"lastTransitionTime": now, "reason": "AsExpected", **extra})
     admin.request("PATCH", f"/apis/config.openshift.io/v1/clusteroperators/{name}/status",
                   {"status": {"conditions": conditions}}, content_type="application/merge-patch+json")
 

@@ -59,8 +59,16 @@ class BackupStore:
                             key=key, sha256=None if secret else hashlib.sha256(stored_text.encode()).hexdigest(),
                             time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
+    def _check_owner(self, current: Any, what: str) -> None:
+        owners = [o.uid for o in (current.metadata.owner_references or [])]
+        if self.owner[0]["uid"] not in owners:
+            raise ClusterError(f"back up into {what}", 0, f"{what} belongs to another (earlier) migration of the "
+                               "same name; delete it or choose another migration name")
+
     def _save_config_map(self, key: str, text: str) -> None:
         current = self.cluster.config_map(self.namespace, self.config_map_name, missing_ok=True)
+        if current is not None:
+            self._check_owner(current, f"ConfigMap {self.namespace}/{self.config_map_name}")
         if current is None:
             body = k8s.V1ConfigMap(metadata=k8s.V1ObjectMeta(name=self.config_map_name, namespace=self.namespace,
                                                              labels=self._labels(), owner_references=self.owner),
@@ -74,6 +82,8 @@ class BackupStore:
     def _save_secret(self, key: str, text: str) -> None:
         current = self.cluster.secret(self.namespace, self.secret_name, missing_ok=True)
         encoded = base64.b64encode(text.encode()).decode()
+        if current is not None:
+            self._check_owner(current, f"Secret {self.namespace}/{self.secret_name}")
         if current is None:
             body = k8s.V1Secret(metadata=k8s.V1ObjectMeta(name=self.secret_name, namespace=self.namespace,
                                                           labels=self._labels(), owner_references=self.owner),

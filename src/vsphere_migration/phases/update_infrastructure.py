@@ -14,6 +14,7 @@ from typing import Any
 from ..api.models import PhaseName
 from ..context import MigrationContext
 from ..openshift.cluster import INFRASTRUCTURE, ClusterError
+from ..openshift.infrastructure import restore_infrastructure
 from .base import Outcome, Phase, done, failed
 
 GATE = "VSphereMultiVCenterDay2"
@@ -80,10 +81,4 @@ class UpdateInfrastructure(Phase):
                     f"{len(ctx.spec.failure_domains)} failure domain(s)")
 
     def rollback(self, ctx: MigrationContext) -> Outcome:
-        backup = ctx.backups.load("Infrastructure", None, "cluster")
-        live = ctx.infrastructure()
-        if live["spec"] == backup["spec"]:
-            return done("Infrastructure already equals the backup")
-        restored = {**live, "spec": backup["spec"]}
-        ctx.cluster.replace_cluster_object(INFRASTRUCTURE, restored)
-        return done("Infrastructure spec restored from the backup")
+        return done(restore_infrastructure(ctx.cluster, ctx.backups.load("Infrastructure", None, "cluster")))

@@ -13,7 +13,10 @@ from .base import Outcome, Phase, done
 
 def restore_credentials(ctx: MigrationContext) -> None:
     backup = ctx.backups.load("Secret", *VSPHERE_CREDS, secret=True)
-    body = {"data": {**{k: None for k in (ctx.cluster.secret(*VSPHERE_CREDS).data or {})}, **backup["data"]}}
+    live = ctx.cluster.secret(*VSPHERE_CREDS).data or {}
+    if live == backup["data"]:
+        return
+    body = {"data": {**{k: None for k in live}, **backup["data"]}}
     ctx.cluster.must("restore kube-system/vsphere-creds", lambda: ctx.cluster.core.patch_namespaced_secret(
         VSPHERE_CREDS[1], VSPHERE_CREDS[0], body))
 

@@ -5,6 +5,9 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
+
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -39,6 +42,7 @@ func main() {
 	portgroups := flag.Int("pg", 1, "distributed port groups per datacenter")
 	certFile := flag.String("cert", "", "write the server certificate (PEM) here")
 	urlFile := flag.String("url-file", "", "write the SDK URL (without credentials) here once listening")
+	controlFile := flag.String("control-file", "", "serve fault injection on a loopback port; write its URL here")
 	flag.Parse()
 
 	model := simulator.VPX()
@@ -72,6 +76,11 @@ func main() {
 		block := &pem.Block{Type: "CERTIFICATE", Bytes: server.Certificate().Raw}
 		if err := os.WriteFile(*certFile, pem.EncodeToMemory(block), 0o600); err != nil {
 			log.Fatalf("writing certificate: %v", err)
+		}
+	}
+	if *controlFile != "" {
+		if err := serveControl(model.Service, *controlFile); err != nil {
+			log.Fatalf("control endpoint: %v", err)
 		}
 	}
 	sdk := *server.URL
@@ -117,4 +126,51 @@ func selfSigned(host string) (tls.Certificate, error) {
 		return tls.Certificate{}, err
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
+// faultRequest is the body of POST /faults: a SOAP fault for the next MaxCount calls of Method.
+type faultRequest struct {
+	Method     string `json:"method"`
+	ObjectType string `json:"objectType"`
+	ObjectName string `json:"objectName"`
+	MaxCount   int    `json:"maxCount"`
+	Message    string `json:"message"`
+}
+
+// serveControl lets tests inject vSphere faults: POST /faults adds a rule, DELETE /faults clears all rules.
+func serveControl(service *simulator.Service, urlFile string) error {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/faults", func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			var req faultRequest
+			if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Method == "" {
+				http.Error(w, "expected JSON with method", http.StatusBadRequest)
+				return
+			}
+			orStar := func(v string) string {
+				if v == "" {
+					return "*"
+				}
+				return v
+			}
+			service.AddFaultRule(&simulator.FaultInjectionRule{
+				MethodName: req.Method, ObjectType: orStar(req.ObjectType), ObjectName: orStar(req.ObjectName),
+				Probability: 1.0, FaultType: simulator.FaultTypeNoPermission, Message: req.Message,
+				MaxCount: req.MaxCount, Enabled: true,
+			})
+			w.WriteHeader(http.StatusCreated)
+		case http.MethodDelete:
+			service.ClearFaultRules()
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			http.Error(w, "POST or DELETE", http.StatusMethodNotAllowed)
+		}
+	})
+	go func() { _ = http.Serve(listener, mux) }()
+	return os.WriteFile(urlFile, []byte("http://"+listener.Addr().String()), 0o600)
 }

@@ -1,0 +1,86 @@
+"""Phase 14: remove the source vCenter everywhere: Infrastructure (vCenter and its failure domains, one
+update), cloud-provider-config (its section; the INI workspace moves to the target), vsphere-creds (its keys),
+and delete the old worker MachineSets. Rollback restores all four from the backups."""
+
+from __future__ import annotations
+
+import copy
+
+from ..api.models import PhaseName
+from ..context import MigrationContext
+from ..openshift.backups import clean
+from ..openshift.cloudconfig import point_workspace, remove_vcenter
+from ..openshift.cluster import (
+    CLOUD_CONFIG,
+    INFRASTRUCTURE,
+    MACHINE_API_NAMESPACE,
+    MACHINE_SETS,
+    VSPHERE_CREDS,
+)
+from ..openshift.infrastructure import restore_infrastructure
+from .base import Outcome, Phase, done
+from .scale_old import old_set_names
+from .update_config import KEY, restore_config, write_config
+from .update_secrets import restore_credentials
+
+
+def _without_source_infrastructure(ctx: MigrationContext) -> str:
+    infra = ctx.infrastructure()
+    source = ctx.status.source_server
+    updated = copy.deepcopy(infra)
+    vsphere = updated["spec"]["platformSpec"]["vsphere"]
+    vsphere["vcenters"] = [v for v in vsphere.get("vcenters") or [] if v.get("server") != source]
+    vsphere["failureDomains"] = [d for d in vsphere.get("failureDomains") or [] if d.get("server") != source]
+    if updated["spec"] == infra["spec"]:
+        return "Infrastructure no longer lists the source"
+    ctx.cluster.replace_cluster_object(INFRASTRUCTURE, updated)
+    return f"removed {source} from the Infrastructure"
+
+
+def _without_source_config(ctx: MigrationContext) -> None:
+    text = (ctx.cluster.config_map(*CLOUD_CONFIG).data or {}).get(KEY, "")
+    domain = ctx.spec.failure_domains[0]
+    folder = domain.topology.folder or f"/{domain.topology.datacenter}/vm/{ctx.infra_id()}"
+    updated = point_workspace(remove_vcenter(text, str(ctx.status.source_server)), ctx.spec.target_vcenter.server,
+                              domain.topology.datacenter, domain.topology.datastore.rsplit("/", 1)[-1], folder)
+    if updated != text:
+        write_config(ctx, {KEY: updated})
+
+
+def _without_source_credentials(ctx: MigrationContext) -> None:
+    source = ctx.status.source_server
+    data = ctx.cluster.secret(*VSPHERE_CREDS).data or {}
+    stale = {k: None for k in data if k.startswith(f"{source}.")}
+    if stale:
+        ctx.cluster.must("update kube-system/vsphere-creds", lambda: ctx.cluster.core.patch_namespaced_secret(
+            VSPHERE_CREDS[1], VSPHERE_CREDS[0], {"data": stale}))
+
+
+class Cleanup(Phase):
+    name = PhaseName.CLEANUP
+
+    def execute(self, ctx: MigrationContext) -> Outcome:
+        message = _without_source_infrastructure(ctx)
+        _without_source_config(ctx)
+        _without_source_credentials(ctx)
+        for name in old_set_names(ctx):
+            ctx.cluster.call(f"delete MachineSet {name}", lambda n=name:  # type: ignore[misc]
+                             ctx.cluster.custom.delete_namespaced_custom_object(
+                                 "machine.openshift.io", "v1beta1", MACHINE_API_NAMESPACE, "machinesets", n),
+                             missing_ok=True)
+        return done(f"{message}, cloud-provider-config and vsphere-creds; deleted "
+                    f"{len(old_set_names(ctx))} old MachineSet(s)")
+
+    def rollback(self, ctx: MigrationContext) -> Outcome:
+        messages = [restore_infrastructure(ctx.cluster, ctx.backups.load("Infrastructure", None, "cluster"))]
+        restore_config(ctx)
+        restore_credentials(ctx)
+        for name in old_set_names(ctx):
+            if ctx.cluster.get_namespaced(MACHINE_SETS, MACHINE_API_NAMESPACE, name, missing_ok=True) is None:
+                backup = clean(ctx.backups.load("MachineSet", MACHINE_API_NAMESPACE, name))
+                body = {**backup, "spec": {**backup["spec"], "replicas": 0}}  # ScaleOld's rollback scales it up
+                ctx.cluster.must(f"recreate MachineSet {name}", lambda b=body:  # type: ignore[misc]
+                                 ctx.cluster.custom.create_namespaced_custom_object(
+                                     "machine.openshift.io", "v1beta1", MACHINE_API_NAMESPACE, "machinesets", b))
+                messages.append(f"recreated {name}")
+        return done("; ".join(messages) + "; cloud-provider-config and vsphere-creds restored")

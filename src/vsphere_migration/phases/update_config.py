@@ -1,0 +1,55 @@
+"""Phase 8: add the target vCenter to openshift-config/cloud-provider-config (INI or YAML format).
+Rollback restores the ConfigMap's data from the backup and restarts the vSphere pods to reload it."""
+
+from __future__ import annotations
+
+from ..api.models import PhaseName
+from ..context import MigrationContext
+from ..openshift.cloudconfig import add_vcenter
+from ..openshift.cluster import CLOUD_CONFIG
+from .base import Outcome, Phase, done, failed
+from .restart_pods import restart_vsphere_pods
+
+KEY = "config"
+
+
+def write_config(ctx: MigrationContext, data: dict[str, str | None]) -> None:
+    namespace, name = CLOUD_CONFIG
+    ctx.cluster.must("update openshift-config/cloud-provider-config",
+                     lambda: ctx.cluster.core.patch_namespaced_config_map(name, namespace, {"data": data}))
+
+
+def restore_config(ctx: MigrationContext) -> bool:
+    """Restore the backed-up data (keys added since are removed); True when something changed."""
+    backup = ctx.backups.load("ConfigMap", *CLOUD_CONFIG)
+    live = ctx.cluster.config_map(*CLOUD_CONFIG).data or {}
+    wanted = backup.get("data") or {}
+    if live == wanted:
+        return False
+    removed: dict[str, str | None] = {k: None for k in live if k not in wanted}
+    write_config(ctx, {**removed, **wanted})
+    return True
+
+
+class UpdateConfig(Phase):
+    name = PhaseName.UPDATE_CONFIG
+
+    def execute(self, ctx: MigrationContext) -> Outcome:
+        data = ctx.cluster.config_map(*CLOUD_CONFIG).data or {}
+        if KEY not in data:
+            return failed(f"openshift-config/cloud-provider-config has no {KEY!r} key")
+        t = ctx.spec.target_vcenter
+        try:
+            updated = add_vcenter(data[KEY], t.server, t.port, list(t.datacenters))
+        except ValueError as exc:
+            return failed(str(exc))
+        if updated == data[KEY]:
+            return done(f"cloud-provider-config already lists {t.server}")
+        write_config(ctx, {KEY: updated})
+        return done(f"added {t.server} to cloud-provider-config")
+
+    def rollback(self, ctx: MigrationContext) -> Outcome:
+        if not restore_config(ctx):
+            return done("cloud-provider-config already equals the backup")
+        restarted = restart_vsphere_pods(ctx)
+        return done(f"cloud-provider-config restored from the backup; {restarted} vSphere pod(s) restarted")

@@ -1,0 +1,206 @@
+"""The end-to-end test bed: cluster, two vCenters, the cluster simulator, the controller with its deploy RBAC."""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from testenv.cluster import Cluster
+from testenv.kube import ApiError, Obj
+from testenv.migration import delete_migrations, prepare_target, start_controller, status, vsphere_session, wait_for
+from testenv.openshift import INFRA_ID, TEMPLATE, WORKER_SETS, seed
+from testenv.processes import REPO, ServerProcess
+from testenv.simulator import ClusterSimulator
+from testenv.vcsim import VCenter
+
+RBAC = REPO / "deploy" / "vsphere-migration" / "rbac.yaml"
+CONTROLLER_SA = ("vsphere-migration", "vsphere-migration-controller")
+CONTROLLER_USER = f"system:serviceaccount:{CONTROLLER_SA[0]}:{CONTROLLER_SA[1]}"
+MS_API = "machine.openshift.io/v1beta1"
+
+
+def prepare_source(source: VCenter) -> None:
+    """The source inventory: the template the cluster's machines were cloned from."""
+    si = vsphere_session(source)
+    try:
+        index = si.content.searchIndex
+        if index.FindByInventoryPath(f"/DC0/vm/{INFRA_ID}-rhcos") is None:
+            task = index.FindByInventoryPath("/DC0/vm/DC0_C0_RP0_VM0").Rename_Task(f"{INFRA_ID}-rhcos")
+            while task.info.state not in ("success", "error"):
+                time.sleep(0.05)
+    finally:
+        si.content.sessionManager.Logout()
+
+
+def install_rbac(cluster: Cluster, rbac: Path = RBAC, drop: tuple[str, str] | None = None) -> str:
+    """Apply the deploy RBAC (optionally without one rule: (role name/namespace, resource)); return a token."""
+    cluster.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": CONTROLLER_SA[0]}})
+    for doc in yaml.safe_load_all(rbac.read_text()):
+        ns = doc["metadata"].get("namespace")
+        if ns:
+            cluster.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        if drop and doc["kind"] in ("Role", "ClusterRole") and (ns or "") == drop[0]:
+            doc = {**doc, "rules": [r for r in doc["rules"] if drop[1] not in r["resources"]]}
+        cluster.admin.apply(doc)
+    path = f"/api/v1/namespaces/{CONTROLLER_SA[0]}/serviceaccounts/{CONTROLLER_SA[1]}/token"
+    response = cluster.admin.request("POST", path, {"apiVersion": "authentication.k8s.io/v1",
+                                                    "kind": "TokenRequest", "spec": {"expirationSeconds": 7200}})
+    return str(response["status"]["token"])
+
+
+@dataclass
+class Bed:
+    cluster: Cluster
+    source: VCenter
+    target: VCenter
+    simulator: ClusterSimulator
+    work: Path
+    kubeconfig: Path
+    controller: ServerProcess | None = None
+    policies: list[str] = field(default_factory=list)
+
+    def start_controller(self, name: str = "controller") -> ServerProcess:
+        self.stop_controller()
+        self.controller = start_controller(self.work, self.kubeconfig, interval=0.3, name=name)
+        return self.controller
+
+    def stop_controller(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def kill_controller(self) -> None:
+        assert self.controller is not None
+        self.controller.process.kill()
+        self.controller.process.wait()
+        self.controller = None
+
+    def wait(self, name: str, check: Any, timeout: float = 120.0) -> Obj:
+        return wait_for(self.cluster, name, check, timeout, self.controller)
+
+    # --- faults -------------------------------------------------------------------------------------------
+
+    def deny(self, operation: str, group: str, resource: str, name: str | None = None) -> str:
+        """A ValidatingAdmissionPolicy refusing the controller's `operation` on `resource` (an API fault)."""
+        policy = f"fault-{len(self.policies)}"
+        rule = {"apiGroups": [group], "apiVersions": ["*"], "operations": [operation], "resources": [resource]}
+        if name:
+            rule["resourceNames"] = [name]
+        admin = self.cluster.admin
+        admin.apply({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
+                     "metadata": {"name": policy}, "spec": {
+                         "failurePolicy": "Fail", "matchConstraints": {"resourceRules": [rule]},
+                         "matchConditions": [{"name": "controller",
+                                              "expression": f"request.userInfo.username == '{CONTROLLER_USER}'"}],
+                         "validations": [{"expression": "false",
+                                          "message": f"injected fault: {operation} {resource} refused"}]}})
+        admin.apply({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
+                     "metadata": {"name": policy}, "spec": {"policyName": policy, "validationActions": ["Deny"]}})
+        self.policies.append(policy)
+        time.sleep(1.5)  # policies take effect asynchronously
+        return policy
+
+    def clear_faults(self) -> None:
+        for policy in self.policies:
+            for kind in ("ValidatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy"):
+                try:
+                    self.cluster.admin.delete("admissionregistration.k8s.io/v1", kind, policy)
+                except ApiError:
+                    pass
+        self.policies.clear()
+        self.source.clear_faults()
+        self.target.clear_faults()
+        self.simulator.degraded.clear()
+
+    # --- the cluster's state ------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to a cluster running on the source, with no migration; waits until machines have settled."""
+        self.clear_faults()
+        delete_migrations(self.cluster)
+        for ms in self.cluster.admin.list_objects(MS_API, "MachineSet", "openshift-machine-api"):
+            if ms["metadata"]["name"] not in WORKER_SETS:
+                self.cluster.admin.delete(MS_API, "MachineSet", ms["metadata"]["name"], "openshift-machine-api")
+        seed(self.cluster, self.source, self.target)
+        self.settled(self.source.host)
+
+    def settled(self, server: str, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            machines = self.cluster.admin.list_objects(MS_API, "Machine", "openshift-machine-api")
+            running = [m for m in machines if (m.get("status") or {}).get("phase") == "Running"
+                       and m["spec"]["providerSpec"]["value"]["workspace"]["server"] == server]
+            if len(running) == len(machines) == sum(WORKER_SETS.values()) + 3:
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"machines did not settle on {server}: {self.simulator.errors[-3:]}")
+
+    def configuration(self) -> dict[str, Any]:
+        """What a rollback must restore, field by field."""
+        admin = self.cluster.admin
+        machine_sets = admin.list_objects(MS_API, "MachineSet", "openshift-machine-api")
+        return {
+            "infrastructure": admin.get("config.openshift.io/v1", "Infrastructure", "cluster")["spec"],
+            "cloud-config": admin.get("v1", "ConfigMap", "cloud-provider-config", "openshift-config")["data"],
+            "credentials": admin.get("v1", "Secret", "vsphere-creds", "kube-system")["data"],
+            "cpms": admin.get("machine.openshift.io/v1", "ControlPlaneMachineSet", "cluster",
+                              "openshift-machine-api")["spec"],
+            "machine-sets": {m["metadata"]["name"]: m["spec"] for m in machine_sets},
+            "cvo-replicas": admin.get("apps/v1", "Deployment", "cluster-version-operator",
+                                      "openshift-cluster-version")["spec"]["replicas"],
+        }
+
+    def references_only_target(self) -> list[str]:
+        """Every place that still names the source vCenter (empty after a complete migration)."""
+        from vsphere_migration.openshift.cloudconfig import vcenter_servers
+
+        src, tgt = self.source.host, self.target.host
+        config = self.configuration()
+        problems = []
+        vsphere = config["infrastructure"]["platformSpec"]["vsphere"]
+        if [v["server"] for v in vsphere["vcenters"]] != [tgt]:
+            problems.append(f"Infrastructure vcenters {vsphere['vcenters']}")
+        problems += [f"failure domain {d['name']} on {d['server']}" for d in vsphere["failureDomains"]
+                     if d["server"] != tgt]
+        text = config["cloud-config"]["config"]
+        if vcenter_servers(text) != [tgt] or src in text:
+            problems.append(f"cloud-provider-config still names {src}")
+        keys = set(config["credentials"])
+        if keys != {f"{tgt}.username", f"{tgt}.password"}:
+            problems.append(f"vsphere-creds keys {sorted(keys)}")
+        for name, spec in config["machine-sets"].items():
+            if spec["template"]["spec"]["providerSpec"]["value"]["workspace"]["server"] != tgt:
+                problems.append(f"MachineSet {name} on the source")
+        cpms = config["cpms"]["template"]["machines_v1beta1_machine_openshift_io"]["spec"]["providerSpec"]["value"]
+        if cpms["workspace"]["server"] != tgt:
+            problems.append("ControlPlaneMachineSet on the source")
+        for m in self.cluster.admin.list_objects(MS_API, "Machine", "openshift-machine-api"):
+            if m["spec"]["providerSpec"]["value"]["workspace"]["server"] != tgt:
+                problems.append(f"Machine {m['metadata']['name']} on the source")
+        if config["cvo-replicas"] != 1:
+            problems.append(f"cluster-version-operator replicas {config['cvo-replicas']}")
+        return problems
+
+
+def start_bed(cluster: Cluster, source: VCenter, target: VCenter, work: Path) -> Bed:
+    prepare_source(source)
+    prepare_target(target)
+    seed(cluster, source, target)
+    simulator = ClusterSimulator(cluster, [source, target]).start()
+    token = install_rbac(cluster)
+    kubeconfig = cluster.write_kubeconfig(work / "controller.kubeconfig", token=token)
+    bed = Bed(cluster, source, target, simulator, work, kubeconfig)
+    bed.settled(source.host)
+    return bed
+
+
+def decoded(data: dict[str, str]) -> dict[str, str]:
+    return {k: base64.b64decode(v).decode() for k, v in data.items()}
+
+
+__all__ = ["TEMPLATE", "Bed", "decoded", "install_rbac", "start_bed", "status"]
