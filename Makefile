@@ -54,6 +54,8 @@ check-generated: $(STAMP)
 
 bench: $(STAMP)
 	@$(BIN)/python tests/bench/bench_pipeline.py
+	@bash tools/testenv/build.sh
+	@$(BIN)/python tests/bench/bench_migration.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

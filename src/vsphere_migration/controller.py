@@ -51,6 +51,7 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=GROUP)
     settings.posting.level = logging.INFO
     settings.watching.server_timeout = 60
+    settings.scanning.disabled = True  # the CRD and the namespace are known: no cluster-wide CRD/namespace lists
 
 
 @kopf.on.login()

@@ -42,7 +42,8 @@ def approve_until(bed: Bed, name: str, last: str | None, *, kill: bool = False) 
     """Manual mode: approve each phase when it waits, up to and including `last` (None: all)."""
     approved: list[str] = []
     while True:
-        obj = bed.wait(name, lambda o: status(o).get("phase") in ("WaitingForApproval", *DONE))
+        obj = bed.wait(name, lambda o: status(o).get("phase") in DONE or (
+            status(o).get("phase") == "WaitingForApproval" and status(o).get("currentPhase") not in approved))
         st = status(obj)
         if st["phase"] in DONE:
             return obj
