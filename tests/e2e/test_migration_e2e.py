@@ -85,7 +85,7 @@ FAULTS: dict[str, tuple[Any, ...]] = {
     "DisableCVO": ("api", "UPDATE", "apps", "deployments/scale"),
     "UpdateSecrets": ("api", "UPDATE", "", "secrets", "vsphere-creds"),
     "CreateTags": ("vsphere", "FindByInventoryPath"),
-    "CreateFolder": ("vsphere", "CreateFolder"),
+    "CreateFolder": ("vsphere", "FindByInventoryPath"),  # the folder may exist from an earlier migration
     "UpdateInfrastructure": ("api", "UPDATE", "config.openshift.io", "infrastructures"),
     "UpdateConfig": ("api", "UPDATE", "", "configmaps", "cloud-provider-config"),
     "RestartPods": ("api", "DELETE", "", "pods"),

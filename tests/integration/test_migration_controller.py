@@ -70,6 +70,9 @@ def test_manual_mode_runs_each_phase_only_when_it_is_approved(bed: Any) -> None:
     with pytest.raises(ApiError) as refused:  # approving a later phase: the API server refuses it
         approve(cluster, name, ["Backup"])
     assert refused.value.code == 422 and "spec.approvals" in refused.value.message
+    with pytest.raises(ApiError) as refused:  # so does a new migration that approves ahead
+        cluster.admin.create(migration(bed.tgt, "ahead", approvals=["Preflight", "Backup"]))
+    assert refused.value.code == 422 and "may approve only Preflight" in refused.value.message
 
     approved: list[str] = []
     for phase in FIRST_SEVEN:

@@ -74,19 +74,22 @@ def target_inventory(bed: Any) -> dict[str, Any]:
         si.content.sessionManager.Logout()
 
 
-def test_failed_phase_rolls_back_phases_1_to_7_to_exactly_the_backups(bed: Any) -> None:
-    start(bed, "auto", mode="Automatic")
+def test_a_timed_out_phase_rolls_back_everything_before_it_to_exactly_the_backups(bed: Any) -> None:
+    # No cluster simulator here: nobody creates Machines, so CreateWorkers times out after 2 s.
+    start(bed, "auto", mode="Automatic", phaseTimeouts={"CreateWorkers": "2s"})
     before = snapshot(bed)
-    obj = drive(bed.cluster, "auto", lambda o: status(o).get("phase") in ("RolledBack", "Failed"))
+    obj = drive(bed.cluster, "auto", lambda o: status(o).get("phase") in ("RolledBack", "Failed"), max_steps=200)
     st = status(obj)
     assert st["phase"] == "RolledBack", st["message"]
     assert st["completedPhases"] == ["Preflight", "Backup", "DisableCVO", "UpdateSecrets", "CreateTags",
-                                     "CreateFolder", "UpdateInfrastructure"]
+                                     "CreateFolder", "UpdateInfrastructure", "UpdateConfig", "RestartPods",
+                                     "MonitorHealth"]
     failed = [r for r in st["phaseHistory"] if r["result"] == "Failed"]
-    assert [r["name"] for r in failed] == ["UpdateConfig"]  # phases 8-15 are not in this release
+    assert [r["name"] for r in failed] == ["CreateWorkers"]
+    assert "CreateWorkers timed out after 2s: waiting for Machines Running" in failed[0]["message"]
     rolled = [r["name"] for r in st["phaseHistory"] if r["result"] == "RolledBack"]
-    assert rolled == ["UpdateConfig", "UpdateInfrastructure", "CreateFolder", "CreateTags", "UpdateSecrets",
-                      "DisableCVO", "Backup", "Preflight"]
+    assert rolled == ["CreateWorkers", "MonitorHealth", "RestartPods", "UpdateConfig", "UpdateInfrastructure",
+                      "CreateFolder", "CreateTags", "UpdateSecrets", "DisableCVO", "Backup", "Preflight"]
     assert snapshot(bed) == before  # field by field: Infrastructure, cloud config, credentials, CPMS, MachineSets, CVO
     assert target_inventory(bed) == {"folder": False}
     assert json.loads(st["recorded"].get("tags/created", "{}")) == {}

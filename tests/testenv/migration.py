@@ -110,6 +110,7 @@ def drive(cluster: Cluster, name: str, until: Callable[[Obj], bool], *, max_step
         if until(obj):
             return obj
         result = reconcile(obj, own, log)
+        time.sleep(min(result.delay or 0.0, 0.2))  # let requeue waits and timeouts see time pass
         patch = merge_patch(obj.get("status") or {}, result.status)
         if patch:
             cluster.admin.request("PATCH", cluster.admin.path(API, KIND, name, MIGRATION_NAMESPACE) + "/status",
