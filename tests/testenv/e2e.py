@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,10 +109,8 @@ class Bed:
     def clear_faults(self) -> None:
         for policy in self.policies:
             for kind in ("ValidatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy"):
-                try:
+                with contextlib.suppress(ApiError):
                     self.cluster.admin.delete("admissionregistration.k8s.io/v1", kind, policy)
-                except ApiError:
-                    pass
         self.policies.clear()
         self.source.clear_faults()
         self.target.clear_faults()

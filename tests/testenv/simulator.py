@@ -12,6 +12,7 @@ What it does every tick (test code only, never shipped):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import ssl
@@ -77,10 +78,8 @@ class ClusterSimulator:
         self._stop.set()
         self._thread.join(timeout=30)
         for si in self._sessions.values():
-            try:
+            with contextlib.suppress(Exception):  # the simulator may already be gone
                 si.content.sessionManager.Logout()
-            except Exception:  # noqa: BLE001
-                pass
 
     def degrade(self, name: str, on: bool = True) -> None:
         (self.degraded.add if on else self.degraded.discard)(name)
