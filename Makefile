@@ -30,7 +30,9 @@ ifeq ($(SKIP_REAL_API),1)
 	@echo "[timing] real-server tier: skipped (SKIP_REAL_API=1)"
 else
 	@$(BIN)/python tools/timed.py "build test servers (tools/testenv)" -- bash tools/testenv/build.sh
-	@$(BIN)/python tools/timed.py "real-server tier (kube-apiserver, etcd, vcsim)" -- $(BIN)/pytest -q -m realapi tests
+	@$(BIN)/python tools/timed.py "apply + controller tier (kube-apiserver, etcd, vcsim)" -- \
+		$(BIN)/pytest -q -m realapi --ignore=tests/e2e tests
+	@$(BIN)/python tools/timed.py "end-to-end migration tier" -- $(BIN)/pytest -q tests/e2e
 endif
 
 testenv:

@@ -17,6 +17,7 @@ from testenv.migration import delete_migrations, drive, get_migration, prepare_t
 from testenv.openshift import (
     INFRA_ID,
     MIGRATION_NAMESPACE,
+    configuration,
     failure_domain,
     migration,
     openshift_crds,
@@ -50,19 +51,7 @@ def start(bed: Any, name: str, **kwargs: Any) -> None:
 
 
 def snapshot(bed: Any) -> dict[str, Any]:
-    """The configuration a rollback must restore, read from the API server."""
-    admin = bed.cluster.admin
-    machine_sets = admin.list_objects("machine.openshift.io/v1beta1", "MachineSet", "openshift-machine-api")
-    return {
-        "infrastructure": admin.get("config.openshift.io/v1", "Infrastructure", "cluster")["spec"],
-        "cloud-config": admin.get("v1", "ConfigMap", "cloud-provider-config", "openshift-config")["data"],
-        "credentials": admin.get("v1", "Secret", "vsphere-creds", "kube-system")["data"],
-        "cpms": admin.get("machine.openshift.io/v1", "ControlPlaneMachineSet", "cluster",
-                          "openshift-machine-api")["spec"],
-        "machine-sets": {m["metadata"]["name"]: m["spec"] for m in machine_sets},
-        "cvo-replicas": admin.get("apps/v1", "Deployment", "cluster-version-operator",
-                                  "openshift-cluster-version")["spec"]["replicas"],
-    }
+    return configuration(bed.cluster)
 
 
 def target_inventory(bed: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import yaml
 from testenv.cluster import Cluster
 from testenv.kube import ApiError, Obj
 from testenv.migration import delete_migrations, prepare_target, start_controller, status, vsphere_session, wait_for
-from testenv.openshift import INFRA_ID, TEMPLATE, WORKER_SETS, seed
+from testenv.openshift import INFRA_ID, TEMPLATE, WORKER_SETS, configuration, seed
 from testenv.processes import REPO, ServerProcess
 from testenv.simulator import ClusterSimulator
 from testenv.vcsim import VCenter
@@ -140,19 +140,7 @@ class Bed:
         raise AssertionError(f"machines did not settle on {server}: {self.simulator.errors[-3:]}")
 
     def configuration(self) -> dict[str, Any]:
-        """What a rollback must restore, field by field."""
-        admin = self.cluster.admin
-        machine_sets = admin.list_objects(MS_API, "MachineSet", "openshift-machine-api")
-        return {
-            "infrastructure": admin.get("config.openshift.io/v1", "Infrastructure", "cluster")["spec"],
-            "cloud-config": admin.get("v1", "ConfigMap", "cloud-provider-config", "openshift-config")["data"],
-            "credentials": admin.get("v1", "Secret", "vsphere-creds", "kube-system")["data"],
-            "cpms": admin.get("machine.openshift.io/v1", "ControlPlaneMachineSet", "cluster",
-                              "openshift-machine-api")["spec"],
-            "machine-sets": {m["metadata"]["name"]: m["spec"] for m in machine_sets},
-            "cvo-replicas": admin.get("apps/v1", "Deployment", "cluster-version-operator",
-                                      "openshift-cluster-version")["spec"]["replicas"],
-        }
+        return configuration(self.cluster)
 
     def references_only_target(self) -> list[str]:
         """Every place that still names the source vCenter (empty after a complete migration)."""

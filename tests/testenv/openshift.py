@@ -194,3 +194,19 @@ def migration(target: VCenter, name: str = "move-to-t", *, state: str = "Running
                                        "credentialsSecret": {"name": TARGET_SECRET, "namespace": MIGRATION_NAMESPACE},
                                        "caBundle": {"name": "target-vcenter-ca", "namespace": MIGRATION_NAMESPACE}},
                      "failureDomains": failure_domains or [failure_domain(target)], **spec}}
+
+
+def configuration(cluster: Cluster) -> dict[str, Any]:
+    """The cluster configuration a rollback must restore, field by field, read from the API server."""
+    admin = cluster.admin
+    machine_sets = admin.list_objects("machine.openshift.io/v1beta1", "MachineSet", "openshift-machine-api")
+    return {
+        "infrastructure": admin.get("config.openshift.io/v1", "Infrastructure", "cluster")["spec"],
+        "cloud-config": admin.get("v1", "ConfigMap", "cloud-provider-config", "openshift-config")["data"],
+        "credentials": admin.get("v1", "Secret", "vsphere-creds", "kube-system")["data"],
+        "cpms": admin.get("machine.openshift.io/v1", "ControlPlaneMachineSet", "cluster",
+                          "openshift-machine-api")["spec"],
+        "machine-sets": {m["metadata"]["name"]: m["spec"] for m in machine_sets},
+        "cvo-replicas": admin.get("apps/v1", "Deployment", "cluster-version-operator",
+                                  "openshift-cluster-version")["spec"]["replicas"],
+    }
