@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Iterator
@@ -66,6 +67,8 @@ def test_automatic_migration_moves_everything_to_the_target(bed: Bed) -> None:
     assert status(obj)["completedPhases"] == [p.value for p in PHASES]
     assert bed.references_only_target() == []
     bed.settled(bed.target.host)
+    assert len(json.dumps(obj["status"])) < 64 * 1024  # bounded: backups live in owned objects, calls are capped
+    assert len(status(obj)["recentCalls"]) <= 20
 
 
 def test_manual_migration_with_every_approval(bed: Bed) -> None:
