@@ -108,6 +108,11 @@ def inject(bed: Bed, fault: tuple[Any, ...]) -> None:
         bed.deny(*fault[1:])
     else:
         bed.simulator.degrade(fault[1])
+        deadline = time.monotonic() + 30  # approve only once the operator really reports Degraded
+        while not any(c["type"] == "Degraded" and c["status"] == "True" for c in bed.cluster.admin.get(
+                "config.openshift.io/v1", "ClusterOperator", fault[1]).get("status", {}).get("conditions", [])):
+            assert time.monotonic() < deadline, "the simulator did not degrade the operator"
+            time.sleep(0.1)
 
 
 @pytest.mark.parametrize("phase", list(FAULTS))
@@ -146,9 +151,12 @@ def test_killing_the_controller_in_every_phase_still_ends_migrated(bed: Bed) -> 
 
 def test_a_degraded_operator_times_out_monitor_health_naming_it(bed: Bed) -> None:
     bed.reset()
-    create(bed, "degraded-e2e", mode="Automatic", rollbackOnFailure=False, phaseTimeouts={"MonitorHealth": "4s"})
-    bed.wait("degraded-e2e", lambda o: "RestartPods" in status(o).get("completedPhases", []))
-    bed.simulator.degrade("machine-api")
+    create(bed, "degraded-e2e", rollbackOnFailure=False, phaseTimeouts={"MonitorHealth": "4s"})
+    approve_until(bed, "degraded-e2e", "RestartPods")
+    bed.wait("degraded-e2e", lambda o: status(o).get("currentPhase") == "MonitorHealth"
+             and status(o).get("phase") == "WaitingForApproval")
+    inject(bed, ("degraded", "machine-api"))
+    approve(bed.cluster, "degraded-e2e", [p.value for p in PHASES[:10]])
     obj = bed.wait("degraded-e2e", lambda o: status(o).get("phase") in DONE, timeout=120)
     message = status(obj)["message"]
     assert status(obj)["phase"] == "Failed"

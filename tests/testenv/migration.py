@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -123,6 +124,9 @@ def delete_migrations(cluster: Cluster) -> None:
     for item in cluster.admin.list_objects(API, KIND, MIGRATION_NAMESPACE):
         name = item["metadata"]["name"]
         cluster.admin.delete(API, KIND, name, MIGRATION_NAMESPACE)
+        with contextlib.suppress(ApiError):  # the controller's finalizer, when no controller runs to remove it
+            cluster.admin.request("PATCH", cluster.admin.path(API, KIND, name, MIGRATION_NAMESPACE),
+                                  {"metadata": {"finalizers": None}}, content_type="application/merge-patch+json")
         for kind, backup in (("ConfigMap", f"{name}-backup"), ("Secret", f"{name}-backup-credentials")):
             try:
                 cluster.admin.delete("v1", kind, backup, MIGRATION_NAMESPACE)

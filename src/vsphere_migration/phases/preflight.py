@@ -74,7 +74,8 @@ class Preflight(Phase):
         ctx.status.target_server = target
         others = [f"{m['metadata']['namespace']}/{m['metadata']['name']}" for m in
                   ctx.cluster.custom.list_cluster_custom_object(GROUP, VERSION, PLURAL)["items"]
-                  if m["metadata"]["uid"] != ctx.uid and (m.get("status") or {}).get("phase") in ACTIVE]
+                  if m["metadata"]["uid"] != ctx.uid and not m["metadata"].get("deletionTimestamp")
+                  and (m.get("status") or {}).get("phase") in ACTIVE]
         if others:
             return failed(f"another migration is in progress: {', '.join(others)}")
         problems = unhealthy_operators(ctx.cluster.list_cluster_objects(CLUSTER_OPERATORS))
