@@ -23,17 +23,9 @@ run: $(STAMP)
 	@rm -rf $(RUN_DIR)
 	@$(BIN)/vcluster-platform run-examples --output-dir $(RUN_DIR) $(EXAMPLES)
 
-# SKIP_REAL_API=1 skips the real-server tier for a quick local loop (never in .ci/run).
+# SKIP_REAL_API=1 skips the real-server tiers for a quick local loop (never in .ci/run).
 test: $(STAMP) lint check-generated
-	@$(BIN)/python tools/timed.py "unit + property + pipeline tests" -- $(BIN)/pytest -q -m "not realapi" tests
-ifeq ($(SKIP_REAL_API),1)
-	@echo "[timing] real-server tier: skipped (SKIP_REAL_API=1)"
-else
-	@$(BIN)/python tools/timed.py "build test servers (tools/testenv)" -- bash tools/testenv/build.sh
-	@$(BIN)/python tools/timed.py "apply + controller tier (kube-apiserver, etcd, vcsim)" -- \
-		$(BIN)/pytest -q -m realapi --ignore=tests/e2e tests
-	@$(BIN)/python tools/timed.py "end-to-end migration tier" -- $(BIN)/pytest -q tests/e2e
-endif
+	@$(BIN)/python tools/run_tests.py
 
 testenv:
 	@bash tools/testenv/build.sh
