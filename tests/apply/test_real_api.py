@@ -151,3 +151,26 @@ def test_least_privileged_identity_is_refused_what_it_was_not_granted(api: Any) 
         reader.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "rbac-check"}})
     assert error.value.code == 403
     assert "system:serviceaccount:rbac-check:reader" in error.value.message
+
+
+DEPLOY = REPO / "deploy" / "vsphere-migration"
+
+
+def test_the_controller_deploy_manifests_are_accepted(api: Any) -> None:
+    from vsphere_migration.api.crd import migration_crd
+
+    api.install_crds([migration_crd()])
+    docs = [d for name in ("namespace.yaml", "rbac.yaml", "deployment.yaml", "example-migration.yaml")
+            for d in yaml.safe_load_all((DEPLOY / name).read_text()) if d]
+    for namespace in {d["metadata"].get("namespace") for d in docs} - {None}:
+        api.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    for doc in docs:
+        applied = api.admin.apply(doc, dry_run=True)
+        assert applied["kind"] == doc["kind"]
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    assert pod["serviceAccountName"] == "vsphere-migration-controller"
