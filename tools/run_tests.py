@@ -1,8 +1,9 @@
 """`make test` after lint: every test tier, with a timing line each.
 
-The test servers (tools/testenv/build.sh) are built in the background while the unit, property and pipeline
-tier runs, so a cold build costs less wall time. SKIP_REAL_API=1 skips the build and the real-server tiers
-(a quick local loop; .ci/run never sets it).
+Two cores, so the work is overlapped: the unit, property and pipeline tier runs in the background (its output
+goes to build/test-unit.log and is printed when it ends) while the test servers are built
+(tools/testenv/build.sh) and the real-server tiers run in the foreground. SKIP_REAL_API=1 skips the build and
+the real-server tiers (a quick local loop; .ci/run never sets it).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+LOGS = REPO / "build"
 PYTEST = [sys.executable, "-m", "pytest", "-q"]
 
 
@@ -24,29 +26,35 @@ def timed(label: str, command: list[str]) -> int:
     return code
 
 
-def main() -> int:
-    skip = os.environ.get("SKIP_REAL_API") == "1"
-    build = None
-    log = REPO / "build" / "testenv-build.log"
-    if not skip:
-        log.parent.mkdir(exist_ok=True)
-        build_start = time.monotonic()
-        print(f"building the test servers in the background (log: {log.relative_to(REPO)})", flush=True)
-        build = subprocess.Popen(["bash", "tools/testenv/build.sh"], cwd=REPO, stdout=log.open("w"),
-                                 stderr=subprocess.STDOUT)
-    failures = timed("unit + property + pipeline tests", [*PYTEST, "-m", "not realapi", "tests"])
-    if build is None:
-        print("[timing] real-server tiers: skipped (SKIP_REAL_API=1)")
-        return failures
-    code = build.wait()
-    print(log.read_text(), end="")
-    print(f"[timing] build test servers (tools/testenv, overlapped): {time.monotonic() - build_start:.1f}s "
-          f"(exit {code})", flush=True)
-    if code:
+class Background:
+    """A command running with its output in a log file."""
+
+    def __init__(self, label: str, command: list[str], log: Path) -> None:
+        self.label, self.log, self.start = label, log, time.monotonic()
+        print(f"started in the background: {label} (log: {log.relative_to(REPO)})", flush=True)
+        self.process = subprocess.Popen(command, cwd=REPO, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+    def finish(self) -> int:
+        code = self.process.wait()
+        print(f"--- {self.label} ---\n{self.log.read_text()}", end="", flush=True)
+        print(f"[timing] {self.label}: {time.monotonic() - self.start:.1f}s (exit {code})", flush=True)
         return code
-    failures |= timed("apply + controller tier (kube-apiserver, etcd, vcsim)",
-                      [*PYTEST, "-m", "realapi", "--ignore=tests/e2e", "tests"])
-    failures |= timed("end-to-end migration tier", [*PYTEST, "tests/e2e"])
+
+
+def main() -> int:
+    LOGS.mkdir(exist_ok=True)
+    if os.environ.get("SKIP_REAL_API") == "1":
+        code = timed("unit + property + pipeline tests", [*PYTEST, "-m", "not realapi", "tests"])
+        print("[timing] real-server tiers: skipped (SKIP_REAL_API=1)")
+        return code
+    unit = Background("unit + property + pipeline tests", [*PYTEST, "-m", "not realapi", "tests"],
+                      LOGS / "test-unit.log")
+    failures = timed("build test servers (tools/testenv)", ["bash", "tools/testenv/build.sh"])
+    if not failures:
+        failures |= timed("apply + controller tier (kube-apiserver, etcd, vcsim)",
+                          [*PYTEST, "-m", "realapi", "--ignore=tests/e2e", "tests"])
+        failures |= timed("end-to-end migration tier", [*PYTEST, "tests/e2e"])
+    failures |= unit.finish()
     return 1 if failures else 0
 
 

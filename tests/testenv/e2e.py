@@ -67,7 +67,7 @@ class Bed:
 
     def start_controller(self, name: str = "controller") -> ServerProcess:
         self.stop_controller()
-        self.controller = start_controller(self.work, self.kubeconfig, interval=0.3, name=name)
+        self.controller = start_controller(self.work, self.kubeconfig, interval=0.2, name=name)
         return self.controller
 
     def stop_controller(self) -> None:
@@ -126,6 +126,7 @@ class Bed:
             if ms["metadata"]["name"] not in WORKER_SETS:
                 self.cluster.admin.delete(MS_API, "MachineSet", ms["metadata"]["name"], "openshift-machine-api")
         seed(self.cluster, self.source, self.target)
+        self.simulator.resync()
         self.settled(self.source.host)
 
     def settled(self, server: str, timeout: float = 120.0) -> None:

@@ -54,10 +54,11 @@ def _provider(obj: Obj) -> Obj:
 
 
 class ClusterSimulator:
-    def __init__(self, cluster: Cluster, vcenters: list[VCenter], tick: float = 0.2) -> None:
+    def __init__(self, cluster: Cluster, vcenters: list[VCenter], tick: float = 0.15) -> None:
         self.cluster, self.admin, self.tick = cluster, cluster.admin, tick
         self.vcenters = {v.host: v for v in vcenters}
         self.degraded: set[str] = set()
+        self._operators: dict[str, Any] = {}  # what was last written, to skip unchanged writes
         self.vm_creations = 0
         self._sessions: dict[str, Any] = {}
         self._stop = threading.Event()
@@ -80,6 +81,10 @@ class ClusterSimulator:
         for si in self._sessions.values():
             with contextlib.suppress(Exception):  # the simulator may already be gone
                 si.content.sessionManager.Logout()
+
+    def resync(self) -> None:
+        """Write every operator again on the next tick (after something else rewrote them)."""
+        self._operators.clear()
 
     def degrade(self, name: str, on: bool = True) -> None:
         (self.degraded.add if on else self.degraded.discard)(name)
@@ -229,7 +234,10 @@ class ClusterSimulator:
                 members = min(len(masters), 3)
                 extra = {"type": "EtcdMembersAvailable", "status": "True",
                          "message": f"{members} members are available"}
-            set_operator(self.cluster, name, available=True, degraded=name in self.degraded, extra=extra)
+            wanted = (name in self.degraded, str(extra))
+            if self._operators.get(name) != wanted:
+                set_operator(self.cluster, name, available=True, degraded=name in self.degraded, extra=extra)
+                self._operators[name] = wanted
 
     def _reconcile_pods(self) -> None:
         for namespace, labels in PODS:
