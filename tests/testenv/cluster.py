@@ -80,7 +80,7 @@ class Cluster:
             name = crd["metadata"]["name"]
             while True:
                 live = self.admin.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", name)
-                conditions = {c["type"]: c["status"] for c in live.get("status", {}).get("conditions", [])}
+                conditions = {c["type"]: c["status"] for c in (live.get("status") or {}).get("conditions") or []}
                 if conditions.get("Established") == "True":
                     break
                 if time.monotonic() > deadline:
