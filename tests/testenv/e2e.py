@@ -103,7 +103,7 @@ class Bed:
         admin.apply({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
                      "metadata": {"name": policy}, "spec": {"policyName": policy, "validationActions": ["Deny"]}})
         self.policies.append(policy)
-        time.sleep(1.5)  # policies take effect asynchronously
+        time.sleep(1.0)  # policies take effect asynchronously (informer + CEL compile, well under a second)
         return policy
 
     def clear_faults(self) -> None:
@@ -137,7 +137,7 @@ class Bed:
                        and m["spec"]["providerSpec"]["value"]["workspace"]["server"] == server]
             if len(running) == len(machines) == sum(WORKER_SETS.values()) + 3:
                 return
-            time.sleep(0.3)
+            time.sleep(0.15)
         raise AssertionError(f"machines did not settle on {server}: {self.simulator.errors[-3:]}")
 
     def configuration(self) -> dict[str, Any]:

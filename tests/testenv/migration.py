@@ -66,7 +66,7 @@ def wait_for(cluster: Cluster, name: str, check: Callable[[Obj], bool], timeout:
             return last
         if controller is not None and controller.process.poll() is not None:
             raise AssertionError(f"controller exited:\n{controller.log_tail(40)}")
-        time.sleep(0.2)
+        time.sleep(0.1)
     tail = controller.log_tail(30) if controller else ""
     raise AssertionError(f"timed out; status: {last.get('status')}\n{tail}")
 
