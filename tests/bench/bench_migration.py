@@ -58,7 +58,7 @@ def main() -> int:
         obj = bed.wait("bench", lambda o: status(o).get("phase") in ("Succeeded", "Failed", "RolledBack"), 600)
         wall = time.monotonic() - start
         st = status(obj)
-        print(f"migration: {st['phase']} in {wall:.1f} s wall (create → Succeeded), reconcile interval 0.3 s")
+        print(f"migration: {st['phase']} in {wall:.1f} s wall (create → Succeeded), reconcile interval 0.2 s")
         print(f"{'phase':<22} {'seconds':>8} {'vSphere calls':>14}")
         for record in st["phaseHistory"]:
             took = seconds(record["startTime"], record.get("endTime") or record["startTime"])
