@@ -183,11 +183,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff_objects, format_text, to_json
     from .manifests import objects_of
 
-    try:
-        diffs = diff_objects(objects_of(Path(args.a)), objects_of(Path(args.b)))
-    except InvalidRequest as exc:
-        print(exc.summary(), file=sys.stderr)
-        return 2
+    diffs = diff_objects(objects_of(Path(args.a)), objects_of(Path(args.b)))  # bad input: main() exits 2
     if args.output == "json":
         print(json.dumps(to_json(diffs), indent=2, default=str))
     else:
@@ -199,13 +195,9 @@ def _cmd_migrate_check(args: argparse.Namespace) -> int:
     from .manifests import objects_of, with_promise_outputs
     from .migrate import compare, format_findings, format_plan, identity_of, migration_plan
 
-    try:
-        v1 = identity_of(objects_of(Path(args.v1)))
-        request = load_request_file(Path(args.v2))
-        v2 = identity_of(with_promise_outputs(objects_of(Path(args.v2))))
-    except InvalidRequest as exc:
-        print(exc.summary(), file=sys.stderr)
-        return 2
+    v1 = identity_of(objects_of(Path(args.v1)))  # bad input raises InvalidRequest: main() exits 2
+    request = load_request_file(Path(args.v2))
+    v2 = identity_of(with_promise_outputs(objects_of(Path(args.v2))))
     findings = compare(v1, v2)
     if args.output == "json":
         print(json.dumps({"v1": vars(v1), "v2": vars(v2), "blocking": any(f.blocking for f in findings),

@@ -10,6 +10,7 @@ from .errors import MISSING, FieldProblem, InvalidRequest
 from .yamlio import load_all_strict
 
 ORCHESTRATOR_KIND = "VClusterOrchestratorV2"
+VCLUSTER_CHART = "vcluster"
 ARGOCD_REQUEST_KINDS = frozenset({"ArgoCDProject", "ArgoCDApplication"})
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -60,6 +61,14 @@ def object_key(obj: dict[str, Any]) -> ObjectKey:
 def key_text(key: ObjectKey) -> str:
     api_version, kind, namespace, name = key
     return f"{kind} {namespace + '/' if namespace else ''}{name} ({api_version})"
+
+
+def chart_sources(app: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(field path, source) of an Application's `spec.source` or each of its `spec.sources`."""
+    spec = app.get("spec") or {}
+    if isinstance(spec.get("source"), dict):
+        return [("spec.source", spec["source"])]
+    return [(f"spec.sources[{i}]", s) for i, s in enumerate(spec.get("sources") or []) if isinstance(s, dict)]
 
 
 def render_document(obj: dict[str, Any]) -> list[dict[str, Any]]:

@@ -13,11 +13,11 @@ from typing import Any, Literal
 import yaml
 
 from .errors import MISSING, FieldProblem, InvalidRequest
+from .manifests import VCLUSTER_CHART, chart_sources
 from .models.quantity import parse_quantity
 
 Severity = Literal["recreate", "prune", "disrupt", "change"]
 BLOCKING: frozenset[str] = frozenset({"recreate", "prune"})
-VCLUSTER_CHART = "vcluster"
 APPLICATION_KINDS = ("Application", "ArgoCDApplication", "ArgocdApplication")
 ARGOCD_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 # Chart defaults (vcluster 0.20+) for what a values file leaves out.
@@ -73,9 +73,7 @@ def _get(data: Any, *path: str, default: Any = None) -> Any:
 
 
 def _chart_source(app: dict[str, Any]) -> dict[str, Any] | None:
-    spec = app.get("spec") or {}
-    sources = [spec["source"]] if isinstance(spec.get("source"), dict) else list(spec.get("sources") or [])
-    return next((s for s in sources if isinstance(s, dict) and s.get("chart") == VCLUSTER_CHART), None)
+    return next((s for _, s in chart_sources(app) if s.get("chart") == VCLUSTER_CHART), None)
 
 
 def _find_application(objects: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -186,42 +184,38 @@ def identity_of(objects: list[dict[str, Any]]) -> Identity:
     )
 
 
-def _rule(field: str, severity: Severity, consequence: str) -> tuple[str, Severity, str]:
-    return field, severity, consequence
-
-
 # (Identity attribute, severity, consequence) in the order they are reported.
-RULES = [
-    _rule("release", "recreate", "release name changes: Helm installs a new release beside the old one, and "
+RULES: list[tuple[str, Severity, str]] = [
+    ("release", "recreate", "release name changes: Helm installs a new release beside the old one, and "
           "prune deletes the old control plane and its StatefulSet"),
-    _rule("namespace", "recreate", "target namespace changes: a new control plane is installed in the new "
+    ("namespace", "recreate", "target namespace changes: a new control plane is installed in the new "
           "namespace and the old one (with its volumes) is pruned"),
-    _rule("application", "prune", "Application name changes: ArgoCD creates a second Application, and removing "
+    ("application", "prune", "Application name changes: ArgoCD creates a second Application, and removing "
           "the old one runs its resources finalizer, which deletes the running release"),
-    _rule("application_namespace", "prune", "Application moves namespace: it is a different Application to "
+    ("application_namespace", "prune", "Application moves namespace: it is a different Application to "
           "ArgoCD; the old one is deleted with its resources finalizer"),
-    _rule("statefulset", "recreate", "control-plane StatefulSet name changes: a new StatefulSet with new, empty "
+    ("statefulset", "recreate", "control-plane StatefulSet name changes: a new StatefulSet with new, empty "
           "volumes starts and the old one is pruned"),
-    _rule("chart_repo", "recreate", "chart repository changes: a different chart takes over the release"),
-    _rule("chart", "recreate", "chart changes: a different chart takes over the release"),
-    _rule("volume_claim", "recreate", "control-plane volumeClaim changes: volumeClaimTemplates of a StatefulSet "
+    ("chart_repo", "recreate", "chart repository changes: a different chart takes over the release"),
+    ("chart", "recreate", "chart changes: a different chart takes over the release"),
+    ("volume_claim", "recreate", "control-plane volumeClaim changes: volumeClaimTemplates of a StatefulSet "
           "are immutable, so the sync fails until the StatefulSet is deleted and recreated with new volumes"),
-    _rule("backing_store", "recreate", "backing store changes: the control plane starts on an empty datastore "
+    ("backing_store", "recreate", "backing store changes: the control plane starts on an empty datastore "
           "and every object inside the vCluster is lost"),
-    _rule("etcd_replicas", "recreate", "etcd replicas change: the deployed etcd StatefulSet would need its "
+    ("etcd_replicas", "recreate", "etcd replicas change: the deployed etcd StatefulSet would need its "
           "membership changed, which the chart does not do in place; members fail to join or lose quorum"),
-    _rule("control_plane_replicas", "disrupt", "control-plane replicas change: pods are added or removed by a "
+    ("control_plane_replicas", "disrupt", "control-plane replicas change: pods are added or removed by a "
           "rolling update"),
-    _rule("finalizer", "disrupt", "resources finalizer changes: deleting the Application later would orphan "
+    ("finalizer", "disrupt", "resources finalizer changes: deleting the Application later would orphan "
           "(or now delete) the release"),
-    _rule("prune", "disrupt", "automated prune changes"),
-    _rule("chart_version", "disrupt", "chart version changes: the switch also upgrades the vCluster; make the "
+    ("prune", "disrupt", "automated prune changes"),
+    ("chart_version", "disrupt", "chart version changes: the switch also upgrades the vCluster; make the "
           "upgrade a separate change"),
-    _rule("service_type", "disrupt", "API Service type changes: its address changes and existing kubeconfigs "
+    ("service_type", "disrupt", "API Service type changes: its address changes and existing kubeconfigs "
           "stop working"),
-    _rule("load_balancer_ip", "disrupt", "LoadBalancer IP changes: existing kubeconfigs stop working"),
-    _rule("hostnames", "disrupt", "API hostnames change: clients using the old name lose access"),
-    _rule("route_kinds", "change", "the API is exposed through a different route kind; check the gateway "
+    ("load_balancer_ip", "disrupt", "LoadBalancer IP changes: existing kubeconfigs stop working"),
+    ("hostnames", "disrupt", "API hostnames change: clients using the old name lose access"),
+    ("route_kinds", "change", "the API is exposed through a different route kind; check the gateway "
           "listener allows it (TLSRoute needs a TLS passthrough listener)"),
 ]
 

@@ -7,12 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidRequest, RenderInvariantError
-from .manifests import ORCHESTRATOR_KIND, Document, read_documents
+from .manifests import ORCHESTRATOR_KIND, VCLUSTER_CHART, Document, chart_sources, read_documents
 from .models.effective import SUPPORTED_CHART_LINES
 from .policy import object_problems
 from .schema_store import UnknownKind, describe, validate_helm_values, validate_object
-
-VCLUSTER_CHART = "vcluster"
 
 
 @dataclass(frozen=True)
@@ -27,17 +25,10 @@ class Problem:
         return f"{self.source}: {self.subject}: {level}: {self.message}"
 
 
-def _chart_sources(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    spec = obj.get("spec") or {}
-    if spec.get("source"):
-        return [("spec.source", spec["source"])]
-    return [(f"spec.sources[{i}]", s) for i, s in enumerate(spec.get("sources") or []) if isinstance(s, dict)]
-
-
 def _helm_values_problems(obj: dict[str, Any]) -> list[str]:
     """An Application of the vcluster chart: its values against that chart line's values schema."""
     problems = []
-    for where, source in _chart_sources(obj):
+    for where, source in chart_sources(obj):
         helm = source.get("helm") or {}
         if source.get("chart") != VCLUSTER_CHART or not isinstance(helm.get("valuesObject"), dict):
             continue

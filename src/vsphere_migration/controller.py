@@ -6,6 +6,7 @@ be requeued sooner just runs on the next tick. Timers of one object never overla
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from typing import Any
@@ -37,7 +38,9 @@ def merge_patch(old: Any, new: Any) -> Any:
     return patch
 
 
+@functools.cache
 def api_client() -> k8s.ApiClient:
+    """One client for the process, from the in-cluster service account or KUBECONFIG."""
     try:
         k8s_config.load_incluster_config()
     except k8s_config.ConfigException:

@@ -175,9 +175,7 @@ def step(ctx: MigrationContext, generation: int | None = None) -> float | None:
         if decision.action == "finish-rollback":
             status.current_phase = None
         status.phase = decision.status_phase  # type: ignore[assignment]
-        status.message = decision.message if decision.action != "idle" or not status.message else status.message
-        if decision.action == "idle" and decision.status_phase in ("Pending", "Paused"):
-            status.message = decision.message
+        status.message = decision.message  # an idle decision in a final state carries the existing message
     set_condition(status, "WaitingForApproval", status.phase == "WaitingForApproval",
                   "ApprovalRequired" if status.phase == "WaitingForApproval" else "NotWaiting",
                   status.message if status.phase == "WaitingForApproval" else "", generation)

@@ -50,10 +50,6 @@ def start(bed: Any, name: str, **kwargs: Any) -> None:
     bed.cluster.admin.create(migration(bed.tgt, name, **kwargs))
 
 
-def snapshot(bed: Any) -> dict[str, Any]:
-    return configuration(bed.cluster)
-
-
 def target_inventory(bed: Any) -> dict[str, Any]:
     si = vsphere_session(bed.tgt)
     try:
@@ -66,7 +62,7 @@ def target_inventory(bed: Any) -> dict[str, Any]:
 def test_a_timed_out_phase_rolls_back_everything_before_it_to_exactly_the_backups(bed: Any) -> None:
     # No cluster simulator here: nobody creates Machines, so CreateWorkers times out after 2 s.
     start(bed, "auto", mode="Automatic", phaseTimeouts={"CreateWorkers": "2s"})
-    before = snapshot(bed)
+    before = configuration(bed.cluster)
     obj = drive(bed.cluster, "auto", lambda o: status(o).get("phase") in ("RolledBack", "Failed"), max_steps=200)
     st = status(obj)
     assert st["phase"] == "RolledBack", st["message"]
@@ -79,7 +75,8 @@ def test_a_timed_out_phase_rolls_back_everything_before_it_to_exactly_the_backup
     rolled = [r["name"] for r in st["phaseHistory"] if r["result"] == "RolledBack"]
     assert rolled == ["CreateWorkers", "MonitorHealth", "RestartPods", "UpdateConfig", "UpdateInfrastructure",
                       "CreateFolder", "CreateTags", "UpdateSecrets", "DisableCVO", "Backup", "Preflight"]
-    assert snapshot(bed) == before  # field by field: Infrastructure, cloud config, credentials, CPMS, MachineSets, CVO
+    # field by field: Infrastructure, cloud config, credentials, CPMS, MachineSets, CVO
+    assert configuration(bed.cluster) == before
     assert target_inventory(bed) == {"folder": False}
     assert json.loads(st["recorded"].get("tags/created", "{}")) == {}
     per_phase = {r["name"]: r["vsphereCalls"] for r in st["phaseHistory"] if r["result"] == "Succeeded"}
@@ -91,12 +88,12 @@ def test_preflight_names_every_missing_target_path_and_changes_nothing(bed: Any)
     broken["topology"] = {**broken["topology"], "datastore": "/DC0/datastore/missing-ds",
                           "networks": ["VM Network", "storage-net"]}
     start(bed, "bad-paths", mode="Automatic", failure_domains=[broken], rollbackOnFailure=False)
-    before = snapshot(bed)
+    before = configuration(bed.cluster)
     obj = drive(bed.cluster, "bad-paths", lambda o: status(o).get("phase") == "Failed")
     message = status(obj)["message"]
     assert "datastore /DC0/datastore/missing-ds does not exist on vCenter" in message
     assert "network 'storage-net' does not exist in datacenter DC0" in message
-    assert snapshot(bed) == before
+    assert configuration(bed.cluster) == before
 
 
 def test_preflight_refuses_a_degraded_operator(bed: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import time
 from dataclasses import dataclass, field
@@ -13,8 +12,8 @@ import yaml
 
 from testenv.cluster import Cluster
 from testenv.kube import ApiError, Obj
-from testenv.migration import delete_migrations, prepare_target, start_controller, status, vsphere_session, wait_for
-from testenv.openshift import INFRA_ID, TEMPLATE, WORKER_SETS, configuration, seed
+from testenv.migration import delete_migrations, prepare_target, rename_vm, start_controller, wait_for
+from testenv.openshift import INFRA_ID, WORKER_SETS, configuration, seed
 from testenv.processes import REPO, ServerProcess
 from testenv.simulator import ClusterSimulator
 from testenv.vcsim import VCenter
@@ -27,15 +26,7 @@ MS_API = "machine.openshift.io/v1beta1"
 
 def prepare_source(source: VCenter) -> None:
     """The source inventory: the template the cluster's machines were cloned from."""
-    si = vsphere_session(source)
-    try:
-        index = si.content.searchIndex
-        if index.FindByInventoryPath(f"/DC0/vm/{INFRA_ID}-rhcos") is None:
-            task = index.FindByInventoryPath("/DC0/vm/DC0_C0_RP0_VM0").Rename_Task(f"{INFRA_ID}-rhcos")
-            while task.info.state not in ("success", "error"):
-                time.sleep(0.05)
-    finally:
-        si.content.sessionManager.Logout()
+    rename_vm(source, "/DC0/vm/DC0_C0_RP0_VM0", f"{INFRA_ID}-rhcos")
 
 
 def install_rbac(cluster: Cluster, rbac: Path = RBAC, drop: tuple[str, str] | None = None) -> str:
@@ -185,10 +176,3 @@ def start_bed(cluster: Cluster, source: VCenter, target: VCenter, work: Path) ->
     bed = Bed(cluster, source, target, simulator, work, kubeconfig)
     bed.settled(source.host)
     return bed
-
-
-def decoded(data: dict[str, str]) -> dict[str, str]:
-    return {k: base64.b64decode(v).decode() for k, v in data.items()}
-
-
-__all__ = ["TEMPLATE", "Bed", "decoded", "install_rbac", "start_bed", "status"]

@@ -30,18 +30,23 @@ def vsphere_session(vcenter: VCenter) -> Any:
                         sslContext=context)
 
 
-def prepare_target(target: VCenter) -> None:
-    """The target inventory: the simulator's first VM becomes the RHCOS template the failure domains name."""
-    si = vsphere_session(target)
+def rename_vm(vcenter: VCenter, path: str, name: str) -> None:
+    """Give the VM at `path` the name `name` (once: nothing happens when that name already exists)."""
+    si = vsphere_session(vcenter)
     try:
         index = si.content.searchIndex
-        if index.FindByInventoryPath(f"/DC0/vm/{TEMPLATE}") is None:
-            vm = index.FindByInventoryPath("/DC0/vm/DC0_C0_RP0_VM0")
-            task = vm.Rename_Task(TEMPLATE)
+        folder = path.rsplit("/", 1)[0]
+        if index.FindByInventoryPath(f"{folder}/{name}") is None:
+            task = index.FindByInventoryPath(path).Rename_Task(name)
             while task.info.state not in ("success", "error"):
                 time.sleep(0.05)
     finally:
         si.content.sessionManager.Logout()
+
+
+def prepare_target(target: VCenter) -> None:
+    """The target inventory: the simulator's first VM becomes the RHCOS template the failure domains name."""
+    rename_vm(target, "/DC0/vm/DC0_C0_RP0_VM0", TEMPLATE)
 
 
 def start_controller(work: Path, kubeconfig: Path, *, interval: float = 0.3, name: str = "controller",

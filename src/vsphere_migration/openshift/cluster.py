@@ -109,6 +109,19 @@ class Cluster:
                          lambda: self.custom.replace_namespaced_custom_object(group, version, meta["namespace"],
                                                                               plural, meta["name"], obj))
 
+    def create_namespaced(self, kind: tuple[str, str, str], obj: Obj) -> Obj:
+        group, version, plural = kind
+        meta = obj["metadata"]
+        return self.must(f"create {plural} {meta['namespace']}/{meta['name']}",
+                         lambda: self.custom.create_namespaced_custom_object(group, version, meta["namespace"],
+                                                                             plural, obj))
+
+    def delete_namespaced(self, kind: tuple[str, str, str], namespace: str, name: str) -> None:
+        """Delete; an object that is already gone is fine."""
+        group, version, plural = kind
+        self.call(f"delete {plural} {namespace}/{name}", lambda: self.custom.delete_namespaced_custom_object(
+            group, version, namespace, plural, name), missing_ok=True)
+
     def patch_namespaced(self, kind: tuple[str, str, str], namespace: str, name: str, patch: Obj) -> Obj:
         group, version, plural = kind
         return self.must(f"patch {plural} {namespace}/{name}", lambda: self.custom.patch_namespaced_custom_object(

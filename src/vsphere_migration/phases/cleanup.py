@@ -64,10 +64,7 @@ class Cleanup(Phase):
         _without_source_config(ctx)
         _without_source_credentials(ctx)
         for name in old_set_names(ctx):
-            ctx.cluster.call(f"delete MachineSet {name}", lambda n=name:  # type: ignore[misc]
-                             ctx.cluster.custom.delete_namespaced_custom_object(
-                                 "machine.openshift.io", "v1beta1", MACHINE_API_NAMESPACE, "machinesets", n),
-                             missing_ok=True)
+            ctx.cluster.delete_namespaced(MACHINE_SETS, MACHINE_API_NAMESPACE, name)
         return done(f"{message}, cloud-provider-config and vsphere-creds; deleted "
                     f"{len(old_set_names(ctx))} old MachineSet(s)")
 
@@ -79,8 +76,6 @@ class Cleanup(Phase):
             if ctx.cluster.get_namespaced(MACHINE_SETS, MACHINE_API_NAMESPACE, name, missing_ok=True) is None:
                 backup = clean(ctx.backups.load("MachineSet", MACHINE_API_NAMESPACE, name))
                 body = {**backup, "spec": {**backup["spec"], "replicas": 0}}  # ScaleOld's rollback scales it up
-                ctx.cluster.must(f"recreate MachineSet {name}", lambda b=body:  # type: ignore[misc]
-                                 ctx.cluster.custom.create_namespaced_custom_object(
-                                     "machine.openshift.io", "v1beta1", MACHINE_API_NAMESPACE, "machinesets", b))
+                ctx.cluster.create_namespaced(MACHINE_SETS, body)
                 messages.append(f"recreated {name}")
         return done("; ".join(messages) + "; cloud-provider-config and vsphere-creds restored")

@@ -77,9 +77,7 @@ class CreateWorkers(Phase):
         for domain, replicas in zip(domains, counts, strict=True):
             wanted = build_machine_set(ctx, old_sets[0], domain, replicas)
             if wanted["metadata"]["name"] not in existing:
-                ctx.cluster.must(f"create MachineSet {wanted['metadata']['name']}",
-                                 lambda body=wanted: ctx.cluster.custom.create_namespaced_custom_object(  # type: ignore[misc]
-                                     "machine.openshift.io", "v1beta1", MACHINE_API_NAMESPACE, "machinesets", body))
+                ctx.cluster.create_namespaced(MACHINE_SETS, wanted)
         waiting = []
         for domain, replicas in zip(domains, counts, strict=True):
             name = new_set_name(ctx.infra_id(), domain.name)
@@ -93,11 +91,7 @@ class CreateWorkers(Phase):
 
     def rollback(self, ctx: MigrationContext) -> Outcome:
         for machine_set in created_sets(ctx):
-            name = machine_set["metadata"]["name"]
-            ctx.cluster.call(f"delete MachineSet {name}", lambda n=name:  # type: ignore[misc]
-                             ctx.cluster.custom.delete_namespaced_custom_object(
-                                 "machine.openshift.io", "v1beta1", MACHINE_API_NAMESPACE, "machinesets", n),
-                             missing_ok=True)
+            ctx.cluster.delete_namespaced(MACHINE_SETS, MACHINE_API_NAMESPACE, machine_set["metadata"]["name"])
         new_names = {new_set_name(ctx.infra_id(), d.name) for d in ctx.spec.failure_domains}
         remaining = [m["metadata"]["name"] for m in machines_of(ctx.cluster, {})
                      if (m["metadata"].get("labels") or {}).get(MACHINESET_LABEL) in new_names]

@@ -73,7 +73,7 @@ class Preflight(Phase):
             ctx.status.source_server = sources[0]
         ctx.status.target_server = target
         others = [f"{m['metadata']['namespace']}/{m['metadata']['name']}" for m in
-                  ctx.cluster.custom.list_cluster_custom_object(GROUP, VERSION, PLURAL)["items"]
+                  ctx.cluster.list_cluster_objects((GROUP, VERSION, PLURAL))
                   if m["metadata"]["uid"] != ctx.uid and not m["metadata"].get("deletionTimestamp")
                   and (m.get("status") or {}).get("phase") in ACTIVE]
         if others:
