@@ -13,15 +13,23 @@ from pydantic import AliasChoices, BaseModel
 _DROP = {"title", "default", "examples"}
 
 
-def strict_schema(node: Any) -> Any:
-    """Copy of a structural schema where objects with properties reject unknown fields (as pruning would)."""
+_CONSTRAINT_ONLY = ("anyOf", "oneOf", "allOf", "not")
+
+
+def strict_schema(node: Any, constraint: bool = False) -> Any:
+    """Copy of a structural schema where objects with properties reject unknown fields (as pruning would).
+
+    Branches of anyOf/oneOf/allOf/not only constrain which fields are set (structural schemas forbid them to
+    declare fields), so they are left as they are: closing them would refuse every real object.
+    """
     if isinstance(node, list):
-        return [strict_schema(x) for x in node]
+        return [strict_schema(x, constraint) for x in node]
     if not isinstance(node, dict):
         return node
-    out = {k: strict_schema(v) for k, v in node.items()}
+    out = {k: strict_schema(v, constraint or k in _CONSTRAINT_ONLY) for k, v in node.items()}
     if (
-        "properties" in out
+        not constraint
+        and "properties" in out
         and "additionalProperties" not in out
         and not out.get("x-kubernetes-preserve-unknown-fields")
     ):

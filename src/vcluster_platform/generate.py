@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ CORE_KINDS = {
     "rbac.authorization.k8s.io/v1/Role": "io.k8s.api.rbac.v1.Role",
     "rbac.authorization.k8s.io/v1/RoleBinding": "io.k8s.api.rbac.v1.RoleBinding",
     "batch/v1/Job": "io.k8s.api.batch.v1.Job",
+    "batch/v1/CronJob": "io.k8s.api.batch.v1.CronJob",
     "networking.k8s.io/v1/NetworkPolicy": "io.k8s.api.networking.v1.NetworkPolicy",
 }
 UPSTREAM_CRDS = {
@@ -37,6 +39,8 @@ UPSTREAM_CRDS = {
     "argocd/appproject-crd.yaml": "crd-argocd-appproject.json",
     "external-secrets/external-secrets.io_externalsecrets.yaml": "crd-externalsecret.json",
     "cert-manager/cert-manager.io_certificates.yaml": "crd-certificate.json",
+    "cert-manager/cert-manager.io_issuers.yaml": "crd-issuer.json",
+    "cilium/ciliumnetworkpolicies.yaml": "crd-ciliumnetworkpolicy.json",
     "gateway-api/standard.gateway.networking.k8s.io_tlsroutes.yaml": "crd-tlsroute.json",
     "gateway-api/standard.gateway.networking.k8s.io_httproutes.yaml": "crd-httproute.json",
     "kratix/platform.kratix.io_promises.yaml": "crd-kratix-promise.json",
@@ -48,11 +52,26 @@ def shared_dir() -> Path:
     return Path(os.environ.get("SHARED_DIR", REPO.parent / "shared")).resolve()
 
 
+_GO_UNICODE_CLASS = re.compile(r"\\([pP])([A-Z])")
+
+
+def portable_patterns(node: Any) -> Any:
+    """Go's one-letter Unicode classes (`\\PC`) spelled as the validator's regex engine reads them (`\\P{C}`)."""
+    if isinstance(node, list):
+        return [portable_patterns(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: portable_patterns(v) for k, v in node.items()}
+    if isinstance(out.get("pattern"), str):
+        out["pattern"] = _GO_UNICODE_CLASS.sub(r"\\\1{\2}", out["pattern"])
+    return out
+
+
 def storage_schema(crd: dict[str, Any]) -> tuple[str, Any]:
     """(apiVersion/kind, strict openAPIV3Schema) of a CRD's storage version."""
     version = next(v for v in crd["spec"]["versions"] if v.get("storage"))
     key = f"{crd['spec']['group']}/{version['name']}/{crd['spec']['names']['kind']}"
-    return key, strict_schema(version["schema"]["openAPIV3Schema"])
+    return key, strict_schema(portable_patterns(version["schema"]["openAPIV3Schema"]))
 
 
 def _kubernetes_bundle() -> dict[str, Any]:

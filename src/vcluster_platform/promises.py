@@ -10,9 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import API_GROUP, API_VERSION
+from . import API_GROUP, API_VERSION, PROMISE_NAME
 from .crdgen import crd, strict_schema
 from .models.argocd import ArgoCDApplicationSpec, ArgoCDProjectSpec
+from .models.platform import platform_env_defaults
 from .models.request import VClusterOrchestratorV2Spec
 from .yamlio import dump
 
@@ -27,6 +28,17 @@ PIPELINE_SECURITY_CONTEXT = {
     "readOnlyRootFilesystem": True,
     "capabilities": {"drop": ["ALL"]},
     "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+# What each pipeline may do in the cluster, as Kratix Pipeline `spec.rbac.permissions` (a PolicyRule plus an
+# optional resourceNamespace; "*" makes Kratix bind a ClusterRole, needed for cluster-scoped kinds). A
+# pipeline that is absent here declares nothing: it reads /kratix/input and writes /kratix/output only.
+PIPELINE_PERMISSIONS: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("vcluster-orchestrator-v2", "delete"): [{
+        "apiGroups": [""], "resources": ["persistentvolumes"], "verbs": ["get", "list", "delete"],
+        "resourceNamespace": "*",
+    }],
 }
 
 
@@ -62,17 +74,24 @@ def promise_crd(p: PromiseDef) -> dict[str, Any]:
 
 
 def _pipeline(p: PromiseDef, action: str) -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "name": action,
+        "image": f"{IMAGE_REGISTRY}/{p.image}:{IMAGE_TAG}",
+        "command": [p.entry_point],
+        "args": [action],
+        "securityContext": PIPELINE_SECURITY_CONTEXT,
+    }
+    if p.name == PROMISE_NAME:
+        container["env"] = platform_env_defaults()
+    spec: dict[str, Any] = {"containers": [container]}
+    permissions = PIPELINE_PERMISSIONS.get((p.name, action))
+    if permissions:
+        spec["rbac"] = {"permissions": permissions}
     return {
         "apiVersion": "platform.kratix.io/v1alpha1",
         "kind": "Pipeline",
         "metadata": {"name": f"{p.name}-{action}"},
-        "spec": {"containers": [{
-            "name": action,
-            "image": f"{IMAGE_REGISTRY}/{p.image}:{IMAGE_TAG}",
-            "command": [p.entry_point],
-            "args": [action],
-            "securityContext": PIPELINE_SECURITY_CONTEXT,
-        }]},
+        "spec": spec,
     }
 
 

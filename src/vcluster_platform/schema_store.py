@@ -8,6 +8,7 @@ strict (unknown fields rejected) because an API server would silently prune them
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -25,6 +26,7 @@ class SchemaProblem:
     where: str
     path: str
     message: str
+    unexpected: tuple[str, ...] = ()  # keys the schema does not allow at `path`
 
     def __str__(self) -> str:
         return f"{self.where} at {self.path or '<root>'}: {self.message}"
@@ -80,8 +82,67 @@ def _path(parts: Any) -> str:
 
 
 def _problems(validator: Any, instance: Any, where: str) -> list[SchemaProblem]:
-    found = [SchemaProblem(where, _path(list(e.instance_path)), e.message) for e in validator.iter_errors(instance)]
+    found = [SchemaProblem(where, _path(list(e.instance_path)), e.message,
+                           tuple(str(k) for k in getattr(e.kind, "unexpected", None) or ()))
+             for e in validator.iter_errors(instance)]
     return sorted(found, key=lambda p: (p.path, p.message))
+
+
+def _resolve(schema: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/$defs/"):
+        node = schema["$defs"].get(node["$ref"].removeprefix("#/$defs/"), {})
+    return node
+
+
+@cache
+def values_paths(chart_version: str) -> tuple[str, ...]:
+    """Every property path the chart's values schema defines (objects followed to a depth of 8)."""
+    schema = _load(f"vcluster-values-{chart_version}.json")
+    found: list[str] = []
+
+    def walk(node: Any, prefix: str, depth: int) -> None:
+        node = _resolve(schema, node)
+        if depth > 8 or not isinstance(node, dict):
+            return
+        for key, child in (node.get("properties") or {}).items():
+            path = f"{prefix}.{key}" if prefix else key
+            found.append(path)
+            walk(child, path, depth + 1)
+
+    walk(schema, "", 0)
+    return tuple(found)
+
+
+def suggest_paths(chart_version: str, parent: str, key: str, limit: int = 3) -> list[str]:
+    """Where the chart does have `key` (or a key spelled like it), nearest to `parent` first."""
+    import difflib
+
+    paths = values_paths(chart_version)
+    exact = [p for p in paths if p.rsplit(".", 1)[-1] == key]
+    if not exact:
+        siblings = {p.rsplit(".", 1)[-1]: p for p in paths if p.rpartition(".")[0] == parent}
+        exact = [siblings[k] for k in difflib.get_close_matches(key, list(siblings), n=limit, cutoff=0.75)]
+    if not exact:
+        leaves = sorted({p.rsplit(".", 1)[-1] for p in paths})
+        close = difflib.get_close_matches(key, leaves, n=limit, cutoff=0.8)
+        exact = [p for p in paths if p.rsplit(".", 1)[-1] in close]
+
+    def shared(p: str) -> int:
+        return len(os.path.commonprefix([p.split("."), parent.split(".") if parent else []]))
+
+    return sorted(exact, key=lambda p: (-shared(p), p.count("."), p))[:limit]
+
+
+def unknown_key_hint(problem: SchemaProblem, chart_version: str) -> str:
+    """'; the chart has KEY at PATH' (or '; did you mean PATH?') for keys the schema does not allow, or ''."""
+    hints = []
+    for key in problem.unexpected:
+        found = suggest_paths(chart_version, problem.path, key)
+        if found and found[0].rsplit(".", 1)[-1] == key:
+            hints.append(f"the chart has {key!r} at " + " or ".join(found))
+        elif found:
+            hints.append(f"did you mean {' or '.join(found)}?")
+    return f"; {'; '.join(hints)}" if hints else ""
 
 
 def describe(obj: Any) -> str:

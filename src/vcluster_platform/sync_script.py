@@ -1,4 +1,4 @@
-"""The kubeconfig sync program shipped to the sync Job, and the pinned image it runs in."""
+"""The programs the platform's own Jobs run (shipped in ConfigMaps), and the pinned image they run in."""
 
 from __future__ import annotations
 
@@ -6,6 +6,20 @@ import hashlib
 from importlib import resources
 
 SYNC_IMAGE = "docker.io/library/python:3.11.11-alpine3.21"
+
+
+def _asset(name: str) -> str:
+    return resources.files("vcluster_platform.assets").joinpath(name).read_text(encoding="utf-8")
+
+
+def _digest(script: str) -> str:
+    return hashlib.sha256((SYNC_IMAGE + "\n" + script).encode()).hexdigest()
+
+
 SCRIPT_FILE = "sync_kubeconfig.py"
-SCRIPT = resources.files("vcluster_platform.assets").joinpath(SCRIPT_FILE).read_text(encoding="utf-8")
-SCRIPT_DIGEST = hashlib.sha256((SYNC_IMAGE + "\n" + SCRIPT).encode()).hexdigest()
+SCRIPT = _asset(SCRIPT_FILE)
+SCRIPT_DIGEST = _digest(SCRIPT)
+
+MERGE_SCRIPT_FILE = "merge_etcd_certs.py"
+MERGE_SCRIPT = _asset(MERGE_SCRIPT_FILE)
+MERGE_SCRIPT_DIGEST = _digest(MERGE_SCRIPT)

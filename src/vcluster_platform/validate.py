@@ -51,13 +51,15 @@ def _document_problems(document: Document) -> list[Problem]:
     if obj.get("kind") == ORCHESTRATOR_KIND:
         from .pipeline.configure import render_request
 
+        from .pipeline.checks import reference_warnings
+
         try:
-            render_request(obj)
+            settings, objects = render_request(obj)
         except InvalidRequest as exc:
             return [Problem(document.source, subject, str(p)) for p in exc.problems]
         except RenderInvariantError as exc:
             return [Problem(document.source, subject, f"renderer bug, please report: {exc}")]
-        return []
+        return [Problem(document.source, subject, w, warning=True) for w in reference_warnings(settings, objects)]
     problems = [Problem(document.source, subject, p.removeprefix(subject + ": ")) for p in object_problems(obj)]
     try:
         problems += [Problem(document.source, subject, f"{p.path or '<root>'}: {p.message}")

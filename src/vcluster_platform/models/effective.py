@@ -9,7 +9,9 @@ from typing import Any
 
 from ..errors import FieldProblem, InvalidRequest
 from ..sync_script import SCRIPT_DIGEST
+from .backing_store import resolve_backing_store
 from .names import syncer_managed_by
+from .platform import PlatformSettings
 from .presets import (
     DEFAULT_PRESET,
     GLOBAL_DEFAULTS,
@@ -56,6 +58,10 @@ class Names:
     certificate_secret: str
     route: str
     syncer_managed_by: str
+    etcd_service: str
+    etcd_certs_secret: str
+    etcd_merge: str
+    etcd_renew: str
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class EffectiveSettings:
     cluster_domain: str
     backing_store: str
     etcd_replicas: int
+    backing_store_values: dict[str, Any]
     export_server: str
     export_context: str
     helm_overrides: dict[str, Any]
@@ -119,9 +126,11 @@ class EffectiveSettings:
     sync_self_heal: bool
     sync_allow_empty: bool
     sync_options: tuple[str, ...]
+    network_baseline: bool
     enable_nfs: bool
-    nfs_cidr: str
+    nfs_cidrs: tuple[str, ...]
     extra_egress: tuple[EgressRule, ...]
+    platform: PlatformSettings
     reconcile_at: str
     sources: dict[str, str] = field(compare=False)
 
@@ -165,6 +174,10 @@ class EffectiveSettings:
             certificate_secret=f"{n}-api-tls",
             route=f"{n}-api",
             syncer_managed_by=syncer_managed_by(n, self.target_namespace),
+            etcd_service=f"{n}-etcd",
+            etcd_certs_secret=f"{n}-etcd-certs",
+            etcd_merge=f"{n}-etcd-certs-merge",
+            etcd_renew=f"{n}-etcd-renew",
         )
 
     @property
@@ -216,6 +229,7 @@ def resolve(
     request_name: str,
     request_namespace: str,
     annotations: dict[str, str] | None = None,
+    platform: PlatformSettings | None = None,
 ) -> EffectiveSettings:
     """Turn a validated spec into effective settings, or raise InvalidRequest with every problem found."""
     problems: list[FieldProblem] = []
@@ -223,25 +237,78 @@ def resolve(
     preset = _get(vc, "preset") or DEFAULT_PRESET
     r = _Resolver(preset)
     r.sources["vcluster.preset"] = "request" if _get(vc, "preset") else "default"
+    target_ns, project = _namespaces(r, spec, request_namespace, problems)
+    resources = _resources(r, _get(vc, "resources"), problems)
+    chart = _chart(r, spec.argocd_application, problems)
+    store = resolve_backing_store(r, _get(vc, "backing_store"), chart["values_schema_version"], problems)
+    replicas = r.pick("vcluster.replicas", _get(vc, "replicas"))
+    if replicas > 1 and store.kind == "database":
+        problems.append(FieldProblem(
+            "spec.vcluster.replicas", replicas,
+            "more than 1 control-plane replica needs backingStore etcd; the embedded database is single-node"))
+    exposure = _exposure(r, spec.exposure, problems)
+    isolation = r.pick("vcluster.isolationMode", _get(vc, "isolation_mode"))
+    network = _network(r, spec.network_policies, isolation, platform or PlatformSettings(), problems)
+    if problems:
+        raise InvalidRequest(problems)
+    persistence = _get(vc, "persistence")
+    settings = EffectiveSettings(
+        request_name=request_name,
+        request_namespace=request_namespace,
+        name=spec.name,
+        preset=preset,
+        target_namespace=target_ns,
+        project_name=project,
+        k8s_version=r.pick("vcluster.k8sVersion", _get(vc, "k8s_version")),
+        replicas=replicas,
+        isolation_mode=isolation,
+        **resources,
+        persistence_enabled=r.pick("vcluster.persistence.enabled", _get(persistence, "enabled")),
+        persistence_size=r.pick("vcluster.persistence.size", _get(persistence, "size")),
+        storage_class=r.pick("vcluster.persistence.storageClass", _get(persistence, "storage_class")),
+        coredns_replicas=r.pick("vcluster.coredns.replicas", _get(vc, "coredns", "replicas")),
+        cluster_domain=r.pick("vcluster.networking.clusterDomain", _get(vc, "networking", "cluster_domain")),
+        backing_store=store.kind,
+        etcd_replicas=store.etcd_replicas,
+        backing_store_values=store.values,
+        export_server="",
+        export_context=_get(vc, "export_kube_config", "context") or "",
+        helm_overrides=dict(_get(vc, "helm_overrides") or {}),
+        **exposure,
+        **_integrations(r, spec.integrations),
+        **chart,
+        **network,
+        reconcile_at=(annotations or {}).get(RECONCILE_AT_ANNOTATION, ""),
+        sources=r.sources,
+    )
+    requested_server = _get(vc, "export_kube_config", "server")
+    export_server = requested_server or settings.external_url or settings.internal_url
+    r.derived("vcluster.exportKubeConfig.server", export_server,
+              "request" if requested_server else "default (external URL, else in-cluster service)")
+    return replace(settings, export_server=export_server)
 
+
+def _namespaces(r: _Resolver, spec: VClusterOrchestratorV2Spec, request_namespace: str,
+                problems: list[FieldProblem]) -> tuple[str, str]:
     name = spec.name
     target_ns = r.pick("targetNamespace", spec.target_namespace) if spec.target_namespace else r.derived(
-        "targetNamespace", f"vcluster-{name}", "default"
-    )
+        "targetNamespace", f"vcluster-{name}", "default")
     project = r.pick("projectName", spec.project_name) if spec.project_name else r.derived(
-        "projectName", f"vcluster-{name}", "default"
-    )
+        "projectName", f"vcluster-{name}", "default")
     if target_ns == request_namespace:
         problems.append(FieldProblem(
             "spec.targetNamespace", target_ns,
-            "must differ from the request's own namespace: the pipeline renders (and a delete removes) it"))
+            "must differ from the request's own namespace: the pipeline renders (and a delete removes) it; "
+            f"allowed: any other DNS-1123 label, such as vcluster-{name}"))
     if target_ns in RESERVED_NAMESPACES:
         problems.append(FieldProblem(
             "spec.targetNamespace", target_ns,
             f"is a shared system namespace; allowed: any other DNS-1123 label, such as vcluster-{name}"))
+    return target_ns, project
 
-    res = _get(vc, "resources")
-    values: dict[str, Any] = {}
+
+def _resources(r: _Resolver, res: Any, problems: list[FieldProblem]) -> dict[str, str]:
+    values: dict[str, str] = {}
     for kind in ("requests", "limits"):
         for resource in ("cpu", "memory"):
             path = f"vcluster.resources.{kind}.{resource}"
@@ -255,15 +322,15 @@ def resolve(
                 f"spec.{blame}", values[blame],
                 f"limit {values[lim_path]} ({r.sources[lim_path]}) is below request {values[req_path]} "
                 f"({r.sources[req_path]}); limits must be >= requests"))
+    return {
+        "requests_cpu": values["vcluster.resources.requests.cpu"],
+        "requests_memory": values["vcluster.resources.requests.memory"],
+        "limits_cpu": values["vcluster.resources.limits.cpu"],
+        "limits_memory": values["vcluster.resources.limits.memory"],
+    }
 
-    backing_store, etcd_replicas = _backing_store(r, _get(vc, "backing_store"), problems)
-    replicas = r.pick("vcluster.replicas", _get(vc, "replicas"))
-    if replicas > 1 and backing_store == "database":
-        problems.append(FieldProblem(
-            "spec.vcluster.replicas", replicas,
-            "more than 1 control-plane replica needs backingStore etcd; the embedded database is single-node"))
 
-    exposure = spec.exposure
+def _exposure(r: _Resolver, exposure: Any, problems: list[FieldProblem]) -> dict[str, Any]:
     hostname = _get(exposure, "hostname") or ""
     subnet = _get(exposure, "subnet") or ""
     vip_offset = r.pick("exposure.vipOffset", _get(exposure, "vip_offset"))
@@ -280,8 +347,17 @@ def resolve(
     if mode == "loadBalancer" and not vip:
         problems.append(FieldProblem(
             "spec.exposure.mode", mode, "loadBalancer needs spec.exposure.vip or spec.exposure.subnet"))
+    return {
+        "hostname": hostname, "subnet": subnet, "vip": vip, "vip_offset": vip_offset,
+        "api_port": r.pick("exposure.apiPort", _get(exposure, "api_port")),
+        "exposure_mode": mode,
+        "gateway_name": r.pick("exposure.gateway.name", _get(exposure, "gateway", "name")),
+        "gateway_namespace": r.pick("exposure.gateway.namespace", _get(exposure, "gateway", "namespace")),
+        "gateway_section": _get(exposure, "gateway", "section_name") or "",
+    }
 
-    ints = spec.integrations
+
+def _integrations(r: _Resolver, ints: Any) -> dict[str, Any]:
     cm = _get(ints, "cert_manager")
     issuer = _get(cm, "issuer_name") or (_get(cm, "cluster_issuer_selector_labels") or {}).get(ISSUER_SELECTOR_KEY)
     es = _get(ints, "external_secrets")
@@ -289,7 +365,29 @@ def resolve(
         _get(es, "cluster_store_selector_labels") or {}).get(SECRET_STORE_SELECTOR_KEY)
     argo = _get(ints, "argocd")
     op = _get(ints, "one_password")
-    app = spec.argocd_application
+    repo = _get(argo, "workload_repo")
+    return {
+        "issuer_name": r.pick("integrations.certManager.issuerName", issuer),
+        "issuer_kind": r.pick("integrations.certManager.issuerKind", _get(cm, "issuer_kind")),
+        "cert_manager_sync": r.pick("integrations.certManager.enabled", _get(cm, "enabled")),
+        "secret_store": r.pick("integrations.externalSecrets.clusterSecretStoreName", store),
+        "external_secrets_sync": r.pick("integrations.externalSecrets.enabled", _get(es, "enabled")),
+        "metrics_server": r.pick("integrations.metricsServer", _get(ints, "metrics_server")),
+        "environment": r.pick("integrations.argocd.environment", _get(argo, "environment")),
+        "cluster_labels": dict(_get(argo, "cluster_labels") or {}),
+        "cluster_annotations": dict(_get(argo, "cluster_annotations") or {}),
+        "argocd_server_url": r.pick("integrations.argocd.serverUrl", _get(argo, "server_url")),
+        "workload_repo_url": _get(repo, "url") or "",
+        "workload_repo_path": "/".join(
+            p.strip("/") for p in (_get(repo, "base_path"), _get(repo, "path")) if p and p.strip("/")),
+        "workload_repo_revision": _get(repo, "revision") or "",
+        "op_vault": r.pick("integrations.onePassword.vault", _get(op, "vault")),
+        "op_connect_host": r.pick("integrations.onePassword.connectHost", _get(op, "connect_host")).rstrip("/"),
+        "op_token_key": r.pick("integrations.onePassword.connectTokenKey", _get(op, "connect_token_key")),
+    }
+
+
+def _chart(r: _Resolver, app: Any, problems: list[FieldProblem]) -> dict[str, Any]:
     chart_version = r.pick("argocdApplication.targetRevision", _get(app, "target_revision"))
     schema_version = SUPPORTED_CHART_LINES.get(".".join(chart_version.split(".")[:2]), "")
     if not schema_version:
@@ -298,100 +396,47 @@ def resolve(
             "no vcluster values schema for this chart line; supported: "
             + ", ".join(f"{line}.x" for line in SUPPORTED_CHART_LINES)))
     automated = _get(app, "sync_policy", "automated")
-    netpol = spec.network_policies
-    isolation = r.pick("vcluster.isolationMode", _get(vc, "isolation_mode"))
-    egress = tuple(
-        EgressRule(e.name, e.cidr, e.port, e.protocol or "TCP") for e in (_get(netpol, "extra_egress") or [])
-    )
+    return {
+        "chart_repo": r.pick("argocdApplication.repoURL", _get(app, "repo_url")),
+        "chart": r.pick("argocdApplication.chart", _get(app, "chart")),
+        "chart_version": chart_version,
+        "values_schema_version": schema_version,
+        "destination_server": r.pick("argocdApplication.destinationServer", _get(app, "destination_server")),
+        "sync_prune": _flag(r, "argocdApplication.syncPolicy.automated.prune", _get(automated, "prune"), True),
+        "sync_self_heal": _flag(
+            r, "argocdApplication.syncPolicy.automated.selfHeal", _get(automated, "self_heal"), True),
+        "sync_allow_empty": _flag(
+            r, "argocdApplication.syncPolicy.automated.allowEmpty", _get(automated, "allow_empty"), False),
+        "sync_options": _merge_sync_options(_get(app, "sync_policy", "sync_options") or []),
+    }
+
+
+def _network(r: _Resolver, netpol: Any, isolation: str, platform: PlatformSettings,
+             problems: list[FieldProblem]) -> dict[str, Any]:
+    baseline = r.pick("networkPolicies.baseline", _get(netpol, "baseline"))
     enable_nfs = r.pick("networkPolicies.enableNFS", _get(netpol, "enable_nfs"))
-    if isolation != "strict":
+    if not baseline and isolation == "strict":
+        problems.append(FieldProblem("spec.networkPolicies.baseline", False,
+                                     "isolationMode strict needs the baseline NetworkPolicies; allowed: true"))
+    if not baseline:
         for attr, path in (("extra_egress", "extraEgress"), ("enable_nfs", "enableNFS"), ("nfs_cidr", "nfsCIDR")):
             if _get(netpol, attr):
                 problems.append(FieldProblem(
                     f"spec.networkPolicies.{path}", _get(netpol, attr),
-                    "has no effect unless spec.vcluster.isolationMode is strict (standard mode renders no "
-                    "NetworkPolicies)"))
+                    "has no effect with networkPolicies.baseline: false (no NetworkPolicies are rendered)"))
     if _get(netpol, "nfs_cidr") and not enable_nfs:
         problems.append(FieldProblem("spec.networkPolicies.nfsCIDR", _get(netpol, "nfs_cidr"),
                                      "needs spec.networkPolicies.enableNFS: true"))
-
-    if problems:
-        raise InvalidRequest(problems)
-
-    persistence = _get(vc, "persistence")
-    export = _get(vc, "export_kube_config")
-    settings = EffectiveSettings(
-        request_name=request_name,
-        request_namespace=request_namespace,
-        name=name,
-        preset=preset,
-        target_namespace=target_ns,
-        project_name=project,
-        k8s_version=r.pick("vcluster.k8sVersion", _get(vc, "k8s_version")),
-        replicas=replicas,
-        isolation_mode=isolation,
-        requests_cpu=values["vcluster.resources.requests.cpu"],
-        requests_memory=values["vcluster.resources.requests.memory"],
-        limits_cpu=values["vcluster.resources.limits.cpu"],
-        limits_memory=values["vcluster.resources.limits.memory"],
-        persistence_enabled=r.pick("vcluster.persistence.enabled", _get(persistence, "enabled")),
-        persistence_size=r.pick("vcluster.persistence.size", _get(persistence, "size")),
-        storage_class=r.pick("vcluster.persistence.storageClass", _get(persistence, "storage_class")),
-        coredns_replicas=r.pick("vcluster.coredns.replicas", _get(vc, "coredns", "replicas")),
-        cluster_domain=r.pick("vcluster.networking.clusterDomain", _get(vc, "networking", "cluster_domain")),
-        backing_store=backing_store,
-        etcd_replicas=etcd_replicas,
-        export_server="",
-        export_context=_get(export, "context") or "",
-        helm_overrides=dict(_get(vc, "helm_overrides") or {}),
-        hostname=hostname,
-        subnet=subnet,
-        vip=vip,
-        vip_offset=vip_offset,
-        api_port=r.pick("exposure.apiPort", _get(exposure, "api_port")),
-        exposure_mode=mode,
-        gateway_name=r.pick("exposure.gateway.name", _get(exposure, "gateway", "name")),
-        gateway_namespace=r.pick("exposure.gateway.namespace", _get(exposure, "gateway", "namespace")),
-        gateway_section=_get(exposure, "gateway", "section_name") or "",
-        issuer_name=r.pick("integrations.certManager.issuerName", issuer),
-        issuer_kind=r.pick("integrations.certManager.issuerKind", _get(cm, "issuer_kind")),
-        cert_manager_sync=r.pick("integrations.certManager.enabled", _get(cm, "enabled")),
-        secret_store=r.pick("integrations.externalSecrets.clusterSecretStoreName", store),
-        external_secrets_sync=r.pick("integrations.externalSecrets.enabled", _get(es, "enabled")),
-        metrics_server=r.pick("integrations.metricsServer", _get(ints, "metrics_server")),
-        environment=r.pick("integrations.argocd.environment", _get(argo, "environment")),
-        cluster_labels=dict(_get(argo, "cluster_labels") or {}),
-        cluster_annotations=dict(_get(argo, "cluster_annotations") or {}),
-        argocd_server_url=r.pick("integrations.argocd.serverUrl", _get(argo, "server_url")),
-        workload_repo_url=_get(argo, "workload_repo", "url") or "",
-        workload_repo_path="/".join(
-            p.strip("/") for p in (_get(argo, "workload_repo", "base_path"), _get(argo, "workload_repo", "path"))
-            if p and p.strip("/")
-        ),
-        workload_repo_revision=_get(argo, "workload_repo", "revision") or "",
-        op_vault=r.pick("integrations.onePassword.vault", _get(op, "vault")),
-        op_connect_host=r.pick("integrations.onePassword.connectHost", _get(op, "connect_host")).rstrip("/"),
-        op_token_key=r.pick("integrations.onePassword.connectTokenKey", _get(op, "connect_token_key")),
-        chart_repo=r.pick("argocdApplication.repoURL", _get(app, "repo_url")),
-        chart=r.pick("argocdApplication.chart", _get(app, "chart")),
-        chart_version=chart_version,
-        values_schema_version=schema_version,
-        destination_server=r.pick("argocdApplication.destinationServer", _get(app, "destination_server")),
-        sync_prune=_flag(r, "argocdApplication.syncPolicy.automated.prune", _get(automated, "prune"), True),
-        sync_self_heal=_flag(r, "argocdApplication.syncPolicy.automated.selfHeal", _get(automated, "self_heal"), True),
-        sync_allow_empty=_flag(
-            r, "argocdApplication.syncPolicy.automated.allowEmpty", _get(automated, "allow_empty"), False),
-        sync_options=_merge_sync_options(_get(app, "sync_policy", "sync_options") or []),
-        enable_nfs=enable_nfs,
-        nfs_cidr=_get(netpol, "nfs_cidr") or ("0.0.0.0/0" if enable_nfs else ""),
-        extra_egress=egress,
-        reconcile_at=(annotations or {}).get(RECONCILE_AT_ANNOTATION, ""),
-        sources=r.sources,
-    )
-    export_server = _get(export, "server") or settings.external_url or settings.internal_url
-    r.derived("vcluster.exportKubeConfig.server", export_server,
-              "request" if _get(export, "server") else "default (external URL, else in-cluster service)")
-    return replace(settings, export_server=export_server)
+    requested_nfs = _get(netpol, "nfs_cidr")
+    nfs_cidrs = (requested_nfs,) if requested_nfs else (platform.nfs_cidrs if enable_nfs else ())
+    return {
+        "network_baseline": baseline,
+        "enable_nfs": enable_nfs,
+        "nfs_cidrs": nfs_cidrs,
+        "extra_egress": tuple(
+            EgressRule(e.name, e.cidr, e.port, e.protocol or "TCP") for e in (_get(netpol, "extra_egress") or [])),
+        "platform": platform,
+    }
 
 
 def _flag(r: _Resolver, path: str, requested: bool | None, default: bool) -> bool:
@@ -406,33 +451,6 @@ def _merge_sync_options(requested: list[str]) -> tuple[str, ...]:
         key, _, value = option.partition("=")
         merged[key] = value
     return tuple(f"{k}={v}" for k, v in merged.items())
-
-
-def _backing_store(r: _Resolver, store: Any, problems: list[FieldProblem]) -> tuple[str, int]:
-    if store is None or (store.etcd is None and store.database is None):
-        return r.pick("vcluster.backingStore.type", None), r.pick("vcluster.backingStore.etcdReplicas", None)
-    if store.database is not None:
-        if _get(store.database, "embedded", "enabled") is False:
-            problems.append(FieldProblem(
-                "spec.vcluster.backingStore.database.embedded.enabled", False,
-                "an external database is not offered; use database.embedded.enabled: true or etcd"))
-        r.derived("vcluster.backingStore.type", "database", "request")
-        return "database", r.derived("vcluster.backingStore.etcdReplicas", 0, "request (no etcd)")
-    deploy = store.etcd.deploy
-    if _get(deploy, "enabled") is False:
-        problems.append(FieldProblem(
-            "spec.vcluster.backingStore.etcd.deploy.enabled", False,
-            "external etcd is not offered; allowed: true (etcd deployed with the vCluster)"))
-    r.derived("vcluster.backingStore.type", "etcd", "request")
-    requested = _get(deploy, "stateful_set", "high_availability", "replicas")
-    replicas = r.pick("vcluster.backingStore.etcdReplicas", requested)
-    if r.preset == "dev" and requested is None:
-        replicas = r.derived("vcluster.backingStore.etcdReplicas", 1, "preset:dev")
-    if replicas % 2 == 0:
-        problems.append(FieldProblem(
-            "spec.vcluster.backingStore.etcd.deploy.statefulSet.highAvailability.replicas", replicas,
-            "etcd needs an odd number of members for quorum; allowed: 1, 3, 5 or 7"))
-    return "etcd", replicas
 
 
 def _vip(

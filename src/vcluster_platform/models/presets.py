@@ -69,6 +69,7 @@ GLOBAL_DEFAULTS: MappingProxyType[str, Any] = MappingProxyType({
     "argocdApplication.chart": DEFAULT_CHART,
     "argocdApplication.targetRevision": DEFAULT_CHART_VERSION,
     "argocdApplication.destinationServer": DEFAULT_DESTINATION_SERVER,
+    "networkPolicies.baseline": True,
     "networkPolicies.enableNFS": False,
 })
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator
 
 from .base import (
     DnsLabel,
@@ -50,44 +50,6 @@ class Networking(RequestModel):
     cluster_domain: DnsSubdomain | None = Field(None, description="Cluster DNS domain (default cluster.local).")
 
 
-class EtcdHighAvailability(RequestModel):
-    replicas: int | None = Field(None, ge=1, le=7, description="etcd members: 1, 3, 5 or 7.")
-
-
-class EtcdStatefulSet(RequestModel):
-    high_availability: EtcdHighAvailability | None = None
-
-
-class EtcdDeploy(RequestModel):
-    enabled: bool | None = Field(None, description="Deploy etcd next to the control plane.")
-    stateful_set: EtcdStatefulSet | None = None
-
-
-class EtcdBackingStore(RequestModel):
-    deploy: EtcdDeploy | None = None
-
-
-class EmbeddedDatabase(RequestModel):
-    enabled: bool | None = Field(None, description="Use the embedded database (SQLite via kine).")
-
-
-class DatabaseBackingStore(RequestModel):
-    embedded: EmbeddedDatabase | None = None
-
-
-class BackingStore(RequestModel):
-    """Exactly one of `etcd` or `database` (the vcluster chart's own shape)."""
-
-    etcd: EtcdBackingStore | None = None
-    database: DatabaseBackingStore | None = None
-
-    @model_validator(mode="after")
-    def _one_store(self) -> BackingStore:
-        if self.etcd is not None and self.database is not None:
-            raise ValueError("set only one of backingStore.etcd or backingStore.database, not both")
-        return self
-
-
 class ExportKubeConfig(RequestModel):
     server: str | None = Field(
         None, pattern=r"^https://[^\s/]+(:[0-9]{1,5})?$", description="Server URL written into the kubeconfig."
@@ -106,7 +68,13 @@ class VClusterSettings(RequestModel):
     persistence: Persistence | None = None
     coredns: CoreDNS | None = None
     networking: Networking | None = None
-    backing_store: BackingStore | None = None
+    backing_store: FreeForm | None = Field(
+        None,
+        description="The chart's controlPlane.backingStore, validated against the chosen chart version's schema: "
+        "etcd.deploy (deployed etcd, its statefulSet image, extraArgs, highAvailability.replicas) or "
+        "database.embedded; etcd.deploy.enabled: false means the embedded database. The preset decides "
+        "the store and etcd replicas where the request is silent.",
+    )
     export_kube_config: ExportKubeConfig | None = None
     helm_overrides: FreeForm | None = Field(
         None,
@@ -241,11 +209,17 @@ class ExtraEgress(RequestModel):
 
 
 class NetworkPolicies(RequestModel):
+    baseline: bool | None = Field(
+        None,
+        description="Render the baseline NetworkPolicies (default true, every mode). false opts this tenant out: "
+        "its namespace is then open to and from everything; not allowed with isolationMode strict.",
+    )
     enable_nfs: bool | None = Field(
-        None, validation_alias=AliasChoices("enableNFS", "enableNfs"), description="Allow NFS egress (strict mode)."
+        None, validation_alias=AliasChoices("enableNFS", "enableNfs"), description="Allow NFS egress (TCP/UDP 2049, 111)."
     )
     nfs_cidr: IPv4Cidr | None = Field(
-        None, validation_alias=AliasChoices("nfsCIDR", "nfsCidr"), description="Where the NFS servers are."
+        None, validation_alias=AliasChoices("nfsCIDR", "nfsCidr"),
+        description="Where the NFS servers are (default: the platform's NFS ranges).",
     )
     extra_egress: list[ExtraEgress] | None = Field(None, max_length=50)
 

@@ -8,7 +8,8 @@ from ..errors import MISSING, FieldProblem, InvalidRequest, RenderInvariantError
 from ..models import EffectiveSettings
 from ..policy import gate
 from ..render.helm_values import base_helm_values
-from ..schema_store import SchemaProblem, UnknownKind, validate_helm_values, validate_object
+from ..models.backing_store import dig, merged_store_problems
+from ..schema_store import SchemaProblem, UnknownKind, unknown_key_hint, validate_helm_values, validate_object
 
 
 def _chart_values_problems(values: dict[str, Any]) -> list[str]:
@@ -20,20 +21,30 @@ def _chart_values_problems(values: dict[str, Any]) -> list[str]:
     return []
 
 
+def _override_problem(s: EffectiveSettings, p: SchemaProblem) -> FieldProblem:
+    """A schema problem of the merged values, reported at its path inside helmOverrides with a hint."""
+    value = dig(s.helm_overrides, tuple(p.path.split("."))) if p.path else s.helm_overrides
+    if p.unexpected and isinstance(value, dict):
+        value = {k: value[k] for k in p.unexpected if k in value} or value
+    where = f"spec.vcluster.helmOverrides{'.' + p.path if p.path else ''}"
+    return FieldProblem(where, value if value is not None else MISSING,
+                        f"{p.message} (merged values, chart {s.chart_version} schema)"
+                        f"{unknown_key_hint(p, s.values_schema_version)}")
+
+
 def check_helm_values(s: EffectiveSettings, merged: dict[str, Any]) -> None:
     """Our own values must validate (else a bug); the merged values must too (else the overrides' fault)."""
     where = f"Helm values for chart {s.chart} {s.chart_version}"
     own = validate_helm_values(base_helm_values(s), s.values_schema_version, where)
     if own:
         raise RenderInvariantError("rendered Helm values fail the chart schema:\n" + _lines(own))
-    merged_problems = [str(p) for p in validate_helm_values(merged, s.values_schema_version, where)]
-    merged_problems += _chart_values_problems(merged)
-    if merged_problems:
-        raise InvalidRequest([
-            FieldProblem("spec.vcluster.helmOverrides", s.helm_overrides or MISSING,
-                         f"the merged Helm values are invalid for chart {s.chart_version}: {p}")
-            for p in merged_problems
-        ])
+    problems = [_override_problem(s, p) for p in validate_helm_values(merged, s.values_schema_version, where)]
+    store = dig(merged, ("controlPlane", "backingStore"))
+    problems += [FieldProblem("spec.vcluster.helmOverrides", s.helm_overrides or MISSING,
+                              f"the merged Helm values are invalid for chart {s.chart_version}: {p}")
+                 for p in _chart_values_problems(merged) + merged_store_problems(store, s.backing_store)]
+    if problems:
+        raise InvalidRequest(problems)
 
 
 def check_objects(objects: list[dict[str, Any]]) -> None:
@@ -57,3 +68,47 @@ def check_render(s: EffectiveSettings, objects: list[dict[str, Any]]) -> None:
 
 def _lines(problems: list[SchemaProblem]) -> str:
     return "\n".join(f"  - {p}" for p in problems)
+
+
+def _mounted_sources(node: Any) -> list[tuple[str, str]]:
+    """(kind, name) of every Secret and ConfigMap a volume in the Helm values refers to."""
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        secret, config_map = node.get("secret"), node.get("configMap")
+        if isinstance(secret, dict) and isinstance(secret.get("secretName") or secret.get("name"), str):
+            found.append(("Secret", secret.get("secretName") or secret["name"]))
+        if isinstance(config_map, dict) and isinstance(config_map.get("name"), str):
+            found.append(("ConfigMap", config_map["name"]))
+        for value in node.values():
+            found += _mounted_sources(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _mounted_sources(item)
+    return found
+
+
+def _provided(s: EffectiveSettings, objects: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Secrets and ConfigMaps that will exist in the tenant namespace: rendered, or made by what is rendered."""
+    names = {("Secret", f"vc-{s.name}"), ("Secret", f"{s.name}-certs"), ("ConfigMap", "kube-root-ca.crt")}
+    if s.backing_store == "etcd":
+        names.add(("Secret", s.names.etcd_certs_secret))
+    for obj in objects:
+        if obj.get("metadata", {}).get("namespace") != s.target_namespace:
+            continue
+        spec = obj.get("spec") or {}
+        if obj["kind"] == "ConfigMap":
+            names.add(("ConfigMap", obj["metadata"]["name"]))
+        elif obj["kind"] == "ExternalSecret":
+            names.add(("Secret", (spec.get("target") or {}).get("name") or obj["metadata"]["name"]))
+        elif obj["kind"] == "Certificate":
+            names.add(("Secret", spec.get("secretName", "")))
+    return names
+
+
+def reference_warnings(s: EffectiveSettings, objects: list[dict[str, Any]]) -> list[str]:
+    """helmOverrides that mount a Secret or ConfigMap nothing renders or creates: a pod that will not start
+    unless someone makes it by hand. A warning, not an error: the object may be managed elsewhere."""
+    provided = _provided(s, objects)
+    missing = sorted(set(_mounted_sources(s.helm_overrides)) - provided)
+    return [f"spec.vcluster.helmOverrides mounts {kind} {s.target_namespace}/{name}, which this platform does not "
+            f"render or create; the control plane will not start until it exists" for kind, name in missing]

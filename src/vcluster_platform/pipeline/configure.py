@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import kratix_sdk
 
+from ..errors import RenderInvariantError
 from ..models import EffectiveSettings, settings_from_document
 from ..render import render_all
-from .checks import check_render
+from .checks import check_render, reference_warnings
 from .runtime import KratixDirs, read_input, to_yaml_bytes, write_outputs_atomically, write_status
 from .status import configure_status
 
@@ -19,13 +21,20 @@ PLATFORM_REQUEST_KINDS = frozenset({"ArgoCDProject", "ArgoCDApplication"})
 PLATFORM_SELECTOR_ENV = "PLATFORM_DESTINATION_LABELS"
 
 
+def output_file_name(obj: dict[str, Any]) -> str:
+    """`<folder>/<kind>.<namespace>.<name>.yaml` (`<kind>.<name>.yaml` when cluster-scoped): fixed by the
+    object's identity, so adding or removing another object never renames this one in the state store."""
+    folder = PLATFORM_DIR if obj["kind"] in PLATFORM_REQUEST_KINDS else RESOURCES_DIR
+    meta = obj["metadata"]
+    parts = [str(obj["kind"]).lower(), *([meta["namespace"]] if meta.get("namespace") else []), meta["name"]]
+    return f"{folder}/{'.'.join(parts)}.yaml"
+
+
 def output_files(objects: list[dict[str, Any]]) -> dict[str, bytes]:
     """One file per object; requests for other promises go to platform/, the rest to resources/."""
-    files = {}
-    for index, obj in enumerate(objects):
-        folder = PLATFORM_DIR if obj["kind"] in PLATFORM_REQUEST_KINDS else RESOURCES_DIR
-        name = f"{folder}/{index:02d}-{str(obj['kind']).lower()}-{obj['metadata']['name']}.yaml"
-        files[name] = to_yaml_bytes(obj)
+    files = {output_file_name(obj): to_yaml_bytes(obj) for obj in objects}
+    if len(files) != len(objects):
+        raise RenderInvariantError("two rendered objects share kind, namespace and name")
     return files
 
 
@@ -46,7 +55,10 @@ def render_request(doc: dict[str, Any]) -> tuple[EffectiveSettings, list[dict[st
 def run_configure(sdk: kratix_sdk.KratixSDK, dirs: KratixDirs) -> None:
     doc, _resource = read_input(dirs)
     settings, objects = render_request(doc)
+    warnings = reference_warnings(settings, objects)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     write_outputs_atomically(sdk, dirs, output_files(objects))
     sdk.write_destination_selectors([kratix_sdk.DestinationSelector(directory=PLATFORM_DIR,
                                                                     match_labels=platform_selector())])
-    write_status(sdk, configure_status(settings, objects))
+    write_status(sdk, configure_status(settings, objects, warnings))

@@ -30,14 +30,19 @@ def _env_value(job: dict[str, Any] | None, name: str) -> str:
     return next((e.get("value", "") for e in env if e.get("name") == name), "")
 
 
-def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]]) -> dict[str, Any]:
+def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]],
+                     warnings: list[str] | None = None) -> dict[str, Any]:
     app = _find(objects, "ArgoCDApplication", lambda o: o["spec"]["source"].get("chart") == s.chart)
     kubeconfig = _find(objects, "ExternalSecret", lambda o: any(
         d["remoteRef"].get("property") == "kubeconfig" for d in o["spec"].get("data", [])))
     cluster = _find(objects, "ExternalSecret", lambda o: "template" in o["spec"].get("target", {}))
-    job = _find(objects, "Job")
+    job = _find(objects, "Job", lambda o: o["metadata"]["name"] == s.names.sync_job)
     counts = Counter(str(o["kind"]) for o in objects)
-    return {
+    references = (_condition("ReferencesResolved", False, "UnrenderedReference", "; ".join(warnings))
+                  if warnings else
+                  _condition("ReferencesResolved", True, "AllProvided",
+                             "every Secret and ConfigMap the Helm values mount is rendered or created"))
+    status: dict[str, Any] = {
         "phase": "Scheduled",
         "message": f"rendered {len(objects)} objects for vCluster {s.name}",
         "vcluster": {
@@ -56,8 +61,12 @@ def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]]) -> dic
         "conditions": [
             _condition("RequestValid", True, "Validated", "request accepted"),
             _condition("Rendered", True, "ObjectsValid", "all objects passed the policy gate and schema checks"),
+            references,
         ],
     }
+    if warnings:
+        status["warnings"] = list(warnings)
+    return status
 
 
 def failed_status(message: str, reason: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Helm values for the vcluster chart, built as data (never YAML text) and deep-merged with helmOverrides.
 
-With an etcd backing store only `controlPlane.backingStore.etcd` is emitted: also setting the embedded
-database to disabled next to it made vCluster crash on a missing CA in a real deployment.
+Only the chosen store is emitted under `controlPlane.backingStore` (with the request's own chart fields for
+it): also setting the embedded database to disabled next to an etcd made vCluster crash on a missing CA in a
+real deployment.
 """
 
 from __future__ import annotations
@@ -30,18 +31,11 @@ def _control_plane(s: EffectiveSettings) -> dict[str, Any]:
         },
         "persistence": {"volumeClaim": volume_claim},
     }
-    if s.backing_store == "etcd":
-        backing_store: dict[str, Any] = {"etcd": {"deploy": {
-            "enabled": True,
-            "statefulSet": {"highAvailability": {"replicas": s.etcd_replicas}},
-        }}}
-    else:
-        backing_store = {"database": {"embedded": {"enabled": True}}}
     sans = [x for x in (s.hostname, s.vip) if x]
     control_plane: dict[str, Any] = {
         "distro": {"k8s": k8s},
         "statefulSet": stateful_set,
-        "backingStore": backing_store,
+        "backingStore": copy.deepcopy(s.backing_store_values),
         "coredns": {
             "enabled": True,
             "deployment": {"replicas": s.coredns_replicas},

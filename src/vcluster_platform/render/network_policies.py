@@ -1,0 +1,129 @@
+"""Baseline network policies of every tenant namespace (both isolation modes), plus NFS and extra egress.
+
+Default deny in both directions, then the allows a running vCluster needs. On a Cilium host (platform
+setting `cni: cilium`) two allows are CiliumNetworkPolicies, because plain NetworkPolicy cannot express
+them: egress to the API server (`toEntities: [kube-apiserver]`) and LoadBalancer traffic that arrives
+SNATed from a node (`fromEntities: [host, remote-node, world]`). Strict mode leaves out the internet egress.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import EffectiveSettings
+from .meta import WAVE_RBAC, Obj, metadata, obj
+
+NETPOL_API = "networking.k8s.io/v1"
+CILIUM_API = "cilium.io/v2"
+NFS_PORTS = ((2049, "TCP"), (2049, "UDP"), (111, "TCP"), (111, "UDP"))
+DNS_PORTS = ((53, "UDP"), (53, "TCP"))
+INTERNET_PORTS = ((80, "TCP"), (443, "TCP"), (53, "UDP"), (53, "TCP"))
+API_SERVER_PORTS = ((443, "TCP"), (6443, "TCP"))
+VCLUSTER_API_TARGET_PORT = 8443
+METRICS_SERVER_PORT = 10250
+LB_SNAT_ENTITIES = ["host", "remote-node", "world"]
+
+
+def _policy(s: EffectiveSettings, name: str, spec: dict[str, Any]) -> Obj:
+    return obj(NETPOL_API, "NetworkPolicy", metadata(s, f"{s.name}-{name}", s.target_namespace, WAVE_RBAC),
+               spec=spec)
+
+
+def _cilium_policy(s: EffectiveSettings, name: str, spec: dict[str, Any]) -> Obj:
+    return obj(CILIUM_API, "CiliumNetworkPolicy",
+               metadata(s, f"{s.name}-{name}", s.target_namespace, WAVE_RBAC), spec=spec)
+
+
+def control_plane_labels(s: EffectiveSettings) -> dict[str, str]:
+    """Labels the chart puts on the vCluster control-plane (syncer) pods."""
+    return {"app": "vcluster", "release": s.name}
+
+
+def _ports(pairs: tuple[tuple[int, str], ...]) -> list[dict[str, Any]]:
+    return [{"port": port, "protocol": proto} for port, proto in pairs]
+
+
+def _namespace_peer(namespace: str, pod_labels: dict[str, str] | None = None) -> dict[str, Any]:
+    peer: dict[str, Any] = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
+    if pod_labels:
+        peer["podSelector"] = {"matchLabels": pod_labels}
+    return peer
+
+
+def _egress(selector: dict[str, Any], rules: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"podSelector": selector, "policyTypes": ["Egress"], "egress": rules}
+
+
+def _dns(s: EffectiveSettings) -> Obj:
+    peers: list[dict[str, Any]] = [_namespace_peer("kube-system", {"k8s-app": "kube-dns"})]
+    peers += [{"ipBlock": {"cidr": cidr}} for cidr in s.platform.node_local_dns]
+    return _policy(s, "allow-dns", _egress({}, [{"to": peers, "ports": _ports(DNS_PORTS)}]))
+
+
+def _host_api(s: EffectiveSettings) -> Obj:
+    control_plane = {"matchLabels": control_plane_labels(s)}
+    if s.platform.cni == "cilium":
+        return _cilium_policy(s, "allow-host-api", {
+            "endpointSelector": control_plane, "egress": [{"toEntities": ["kube-apiserver"]}]})
+    rule: dict[str, Any] = {"ports": _ports(API_SERVER_PORTS)}
+    if s.platform.api_server_cidrs:
+        rule["to"] = [{"ipBlock": {"cidr": cidr}} for cidr in s.platform.api_server_cidrs]
+    return _policy(s, "allow-host-api", _egress(control_plane, [rule]))
+
+
+def _vcluster_api(s: EffectiveSettings) -> list[Obj]:
+    control_plane = {"matchLabels": control_plane_labels(s)}
+    sources = [_namespace_peer(s.platform.argocd_namespace), _namespace_peer(s.gateway_namespace)]
+    sources += [{"ipBlock": {"cidr": cidr}} for cidr in s.platform.lan_cidrs]
+    api_port = ((VCLUSTER_API_TARGET_PORT, "TCP"),)
+    policies = [_policy(s, "allow-vcluster-api", {
+        "podSelector": control_plane, "policyTypes": ["Ingress"],
+        "ingress": [{"from": sources, "ports": _ports(api_port)}]})]
+    if s.platform.cni == "cilium":
+        policies.append(_cilium_policy(s, "allow-lb-snat", {
+            "endpointSelector": control_plane,
+            "ingress": [{"fromEntities": list(LB_SNAT_ENTITIES),
+                         "toPorts": [{"ports": [{"port": str(VCLUSTER_API_TARGET_PORT), "protocol": "TCP"}]}]}]}))
+    return policies
+
+
+def _baseline(s: EffectiveSettings) -> list[Obj]:
+    control_plane = {"matchLabels": control_plane_labels(s)}
+    policies = [
+        _policy(s, "default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+        _dns(s),
+        _policy(s, "allow-same-namespace", {
+            "podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [{"podSelector": {}}]}], "egress": [{"to": [{"podSelector": {}}]}]}),
+        _host_api(s),
+        *_vcluster_api(s),
+        _policy(s, "allow-monitoring", {
+            "podSelector": {}, "policyTypes": ["Ingress"],
+            "ingress": [{"from": [_namespace_peer(s.platform.monitoring_namespace)]}]}),
+        _policy(s, "allow-metrics-server", _egress(control_plane, [{
+            "to": [_namespace_peer("kube-system", {"app.kubernetes.io/name": "metrics-server"})],
+            "ports": _ports(((METRICS_SERVER_PORT, "TCP"),))}])),
+    ]
+    if s.isolation_mode != "strict":
+        policies.append(_policy(s, "allow-internet", _egress({}, [{
+            "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(s.platform.private_cidrs)}}],
+            "ports": _ports(INTERNET_PORTS)}])))
+    return policies
+
+
+def _requested_egress(s: EffectiveSettings) -> list[Obj]:
+    policies = []
+    if s.enable_nfs:
+        policies.append(_policy(s, "allow-nfs", _egress({}, [{
+            "to": [{"ipBlock": {"cidr": cidr}} for cidr in s.nfs_cidrs], "ports": _ports(NFS_PORTS)}])))
+    for rule in s.extra_egress:
+        policies.append(_policy(s, f"allow-egress-{rule.name}", _egress({}, [{
+            "to": [{"ipBlock": {"cidr": rule.cidr}}], "ports": [{"port": rule.port, "protocol": rule.protocol}]}])))
+    return policies
+
+
+def render_network_policies(s: EffectiveSettings) -> list[Obj]:
+    """Every tenant gets the baseline unless its request opts out (networkPolicies.baseline: false)."""
+    if not s.network_baseline:
+        return []
+    return [*_baseline(s), *_requested_egress(s)]
