@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .models import EffectiveSettings
+from .models.platform import PLATFORM_ENV
 from .models.presets import PRESETS
 
 # setting path (as in sources) → EffectiveSettings attribute
@@ -48,6 +49,8 @@ FIELDS = {
     "argocdApplication.destinationServer": "destination_server",
     "argocdApplication.syncPolicy.automated.prune": "sync_prune",
     "argocdApplication.syncPolicy.automated.selfHeal": "sync_self_heal",
+    "argocdApplication.syncPolicy.automated.allowEmpty": "sync_allow_empty",
+    "networkPolicies.baseline": "network_baseline",
     "networkPolicies.enableNFS": "enable_nfs",
 }
 
@@ -59,6 +62,16 @@ def explain_rows(s: EffectiveSettings) -> list[dict[str, Any]]:
         preset_value = PRESETS[s.preset].get(path)
         rows.append({"setting": path, "value": value, "source": s.sources.get(path, "default"),
                      "presetValue": preset_value})
+    return rows + platform_rows(s)
+
+
+def platform_rows(s: EffectiveSettings) -> list[dict[str, Any]]:
+    """The installation's settings this render used (environment of the pipeline, not the request)."""
+    rows = []
+    for variable, (attr, _kind, _help) in PLATFORM_ENV.items():
+        value = getattr(s.platform, attr)
+        rows.append({"setting": f"platform.{attr}", "value": ",".join(value) if isinstance(value, tuple) else value,
+                     "source": f"platform (env {variable})", "presetValue": None})
     return rows
 
 

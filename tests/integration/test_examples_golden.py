@@ -43,7 +43,7 @@ def test_prod_example_keeps_the_v1_identity() -> None:
     """Reviewed facts of the media request, checked independently of the golden files."""
     import yaml
 
-    app = yaml.safe_load((GOLDEN / "media-prod" / "platform" / "11-argocdapplication-vcluster-media.yaml").read_text())
+    app = yaml.safe_load((GOLDEN / "media-prod" / "platform" / "argocdapplication.platform-requests.vcluster-media.yaml").read_text())
     spec = app["spec"]
     assert spec["name"] == "vcluster-media" and spec["source"]["helm"]["releaseName"] == "media"
     assert spec["destination"]["namespace"] == "vcluster-media"

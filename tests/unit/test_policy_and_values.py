@@ -84,7 +84,8 @@ def test_overrides_that_break_the_chart_schema_are_the_requests_fault() -> None:
     s = settings_from_document(request(vcluster={"helmOverrides": {"telemetry": {"disabled": True}}}))
     with pytest.raises(InvalidRequest) as info:
         check_render(s, render_all(s))
-    assert info.value.problems[0].path == "spec.vcluster.helmOverrides"
+    assert info.value.problems[0].path == "spec.vcluster.helmOverrides.telemetry"
+    assert "'disabled' was unexpected" in info.value.problems[0].message
     assert "disabled" in info.value.problems[0].message
 
 

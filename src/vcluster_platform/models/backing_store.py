@@ -66,11 +66,14 @@ def _chosen_kind(r: Picker, tree: dict[str, Any], problems: list[FieldProblem]) 
                                          "an external datastore is not offered; allowed: etcd.deploy (deployed "
                                          "etcd) or database.embedded"))
     enabled = [kind for kind, flag in flags.items() if flag is True]
-    if len(enabled) > 1:
-        problems.append(FieldProblem(PATH, tree, "etcd.deploy.enabled and database.embedded.enabled are both true; "
-                                                 "the store is one or the other, never both"))
-    if enabled:
-        return str(r.derived("vcluster.backingStore.type", enabled[0], "request"))
+    # a store with settings but no `enabled` is chosen by its presence, as this request shape always did
+    present = enabled or [k for k in ENABLED if isinstance(tree.get(k), dict) and tree[k] and not _only_disabled(
+        tree[k]) and flags[k] is None]
+    if len(present) > 1:
+        problems.append(FieldProblem(PATH, tree, "both etcd and database are chosen; the store is one or the "
+                                                 "other, never both (allowed: etcd.deploy or database.embedded)"))
+    if present:
+        return str(r.derived("vcluster.backingStore.type", present[0], "request"))
     if flags["etcd"] is False:
         return str(r.derived("vcluster.backingStore.type", "database", "request (etcd.deploy.enabled: false)"))
     if flags["database"] is False:
