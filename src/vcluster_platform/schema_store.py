@@ -8,7 +8,6 @@ strict (unknown fields rejected) because an API server would silently prune them
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -127,8 +126,16 @@ def suggest_paths(chart_version: str, parent: str, key: str, limit: int = 3) -> 
         close = difflib.get_close_matches(key, leaves, n=limit, cutoff=0.8)
         exact = [p for p in paths if p.rsplit(".", 1)[-1] in close]
 
+    here = parent.split(".") if parent else []
+
     def shared(p: str) -> int:
-        return len(os.path.commonprefix([p.split("."), parent.split(".") if parent else []]))
+        """How many leading path segments p shares with the parent of the unknown key."""
+        count = 0
+        for mine, theirs in zip(p.split("."), here, strict=False):
+            if mine != theirs:
+                break
+            count += 1
+        return count
 
     return sorted(exact, key=lambda p: (-shared(p), p.count("."), p))[:limit]
 

@@ -49,9 +49,8 @@ def _document_problems(document: Document) -> list[Problem]:
         return [Problem(document.source, "<document>", "expected a Kubernetes object (a YAML mapping)")]
     subject = describe(obj)
     if obj.get("kind") == ORCHESTRATOR_KIND:
-        from .pipeline.configure import render_request
-
         from .pipeline.checks import reference_warnings
+        from .pipeline.configure import render_request
 
         try:
             settings, objects = render_request(obj)

@@ -126,6 +126,20 @@ def test_every_rendered_object_is_accepted_by_server_side_apply(api: Any, render
     assert {"Application", "AppProject", "ExternalSecret", "NetworkPolicy", "Job", "ConfigMap"} <= kinds
 
 
+def test_the_real_media_request_on_a_cilium_platform_is_accepted(api: Any, render: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The production request as it runs, with the installation's Cilium and node-local DNS settings."""
+    monkeypatch.setenv("VCLUSTER_PLATFORM_CNI", "cilium")
+    monkeypatch.setenv("VCLUSTER_PLATFORM_NODE_LOCAL_DNS", "169.254.116.108/32")
+    objects = _pipeline_objects(render, [SHARED / "examples" / "real" / "vcluster-media.yaml"])
+    for name in sorted({o["metadata"].get("namespace") for o in objects} - {None}):
+        api.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    for obj in objects:
+        api.admin.apply(obj, dry_run=True, manager="kratix")
+    kinds = {o["kind"] for o in objects}
+    assert {"CiliumNetworkPolicy", "NetworkPolicy", "Issuer", "Certificate", "CronJob", "Job"} <= kinds
+
+
 @pytest.mark.parametrize("path", PROMISE_FILES, ids=lambda p: p.parent.name)
 def test_promises_are_accepted_as_kratix_promises(api: Any, path: Path) -> None:
     promise = load(path)

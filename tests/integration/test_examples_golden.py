@@ -43,7 +43,8 @@ def test_prod_example_keeps_the_v1_identity() -> None:
     """Reviewed facts of the media request, checked independently of the golden files."""
     import yaml
 
-    app = yaml.safe_load((GOLDEN / "media-prod" / "platform" / "argocdapplication.platform-requests.vcluster-media.yaml").read_text())
+    golden = GOLDEN / "media-prod" / "platform" / "argocdapplication.platform-requests.vcluster-media.yaml"
+    app = yaml.safe_load(golden.read_text())
     spec = app["spec"]
     assert spec["name"] == "vcluster-media" and spec["source"]["helm"]["releaseName"] == "media"
     assert spec["destination"]["namespace"] == "vcluster-media"

@@ -106,15 +106,15 @@ def upsert(api: Api, data: dict[str, str]) -> str:
         if "HTTP 404" not in str(exc):
             raise
         current = None
-    secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": data,
-              "metadata": {"name": name, "namespace": api.namespace,
-                           "labels": {"app.kubernetes.io/managed-by": MANAGED_BY}}}
+    metadata: dict[str, Any] = {"name": name, "namespace": api.namespace,
+                                "labels": {"app.kubernetes.io/managed-by": MANAGED_BY}}
+    secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": data, "metadata": metadata}
     if current is None:
         api.call("POST", api.url(), secret)
         return "created"
     if current.get("data") == data:
         return "unchanged"
-    secret["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+    metadata["resourceVersion"] = current["metadata"]["resourceVersion"]
     api.call("PUT", api.url(name), secret)
     return "updated"
 

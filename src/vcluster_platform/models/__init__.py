@@ -18,5 +18,5 @@ def settings_from_document(doc: object, platform: PlatformSettings | None = None
                    annotations=parsed.annotations, platform=platform or platform_from_env())
 
 
-__all__ = ["KIND", "EffectiveSettings", "Names", "ParsedRequest", "PlatformSettings", "VClusterOrchestratorV2Spec", "parse_request",
-           "resolve", "settings_from_document"]
+__all__ = ["KIND", "EffectiveSettings", "Names", "ParsedRequest", "PlatformSettings", "VClusterOrchestratorV2Spec",
+           "parse_request", "resolve", "settings_from_document"]

@@ -99,7 +99,7 @@ def resolve_backing_store(r: Picker, tree: dict[str, Any] | None, schema_version
     if other in tree and not _only_disabled(tree[other]):
         problems.append(FieldProblem(f"{PATH}.{other}", tree[other],
                                      f"has no effect: the store is {kind}; remove it or choose {other}"))
-    chosen = tree.get(kind) if isinstance(tree.get(kind), dict) else {}
+    chosen: dict[str, Any] = tree[kind] if isinstance(tree.get(kind), dict) else {}
     if kind == "database":
         r.derived("vcluster.backingStore.etcdReplicas", 0, "derived (no etcd)")
         chosen.setdefault("embedded", {})["enabled"] = True

@@ -307,7 +307,7 @@ def _namespaces(r: _Resolver, spec: VClusterOrchestratorV2Spec, request_namespac
     return target_ns, project
 
 
-def _resources(r: _Resolver, res: Any, problems: list[FieldProblem]) -> dict[str, str]:
+def _resources(r: _Resolver, res: Any, problems: list[FieldProblem]) -> dict[str, Any]:
     values: dict[str, str] = {}
     for kind in ("requests", "limits"):
         for resource in ("cpu", "memory"):

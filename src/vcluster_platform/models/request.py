@@ -215,7 +215,8 @@ class NetworkPolicies(RequestModel):
         "its namespace is then open to and from everything; not allowed with isolationMode strict.",
     )
     enable_nfs: bool | None = Field(
-        None, validation_alias=AliasChoices("enableNFS", "enableNfs"), description="Allow NFS egress (TCP/UDP 2049, 111)."
+        None, validation_alias=AliasChoices("enableNFS", "enableNfs"),
+        description="Allow NFS egress (TCP/UDP 2049, 111).",
     )
     nfs_cidr: IPv4Cidr | None = Field(
         None, validation_alias=AliasChoices("nfsCIDR", "nfsCidr"),

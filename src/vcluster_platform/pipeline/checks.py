@@ -6,9 +6,9 @@ from typing import Any
 
 from ..errors import MISSING, FieldProblem, InvalidRequest, RenderInvariantError
 from ..models import EffectiveSettings
+from ..models.backing_store import dig, merged_store_problems
 from ..policy import gate
 from ..render.helm_values import base_helm_values
-from ..models.backing_store import dig, merged_store_problems
 from ..schema_store import SchemaProblem, UnknownKind, unknown_key_hint, validate_helm_values, validate_object
 
 

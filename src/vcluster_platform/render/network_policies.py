@@ -54,10 +54,19 @@ def _egress(selector: dict[str, Any], rules: list[dict[str, Any]]) -> dict[str, 
     return {"podSelector": selector, "policyTypes": ["Egress"], "egress": rules}
 
 
-def _dns(s: EffectiveSettings) -> Obj:
+def _dns(s: EffectiveSettings) -> list[Obj]:
+    """Cluster DNS, and a node-local DNS cache where the platform has one (on Cilium its address is the
+    host's, which an ipBlock cannot select, so it is a CiliumNetworkPolicy toCIDR rule there)."""
     peers: list[dict[str, Any]] = [_namespace_peer("kube-system", {"k8s-app": "kube-dns"})]
-    peers += [{"ipBlock": {"cidr": cidr}} for cidr in s.platform.node_local_dns]
-    return _policy(s, "allow-dns", _egress({}, [{"to": peers, "ports": _ports(DNS_PORTS)}]))
+    cache = list(s.platform.node_local_dns)
+    if s.platform.cni != "cilium":
+        peers += [{"ipBlock": {"cidr": cidr}} for cidr in cache]
+    policies = [_policy(s, "allow-dns", _egress({}, [{"to": peers, "ports": _ports(DNS_PORTS)}]))]
+    if s.platform.cni == "cilium" and cache:
+        policies.append(_cilium_policy(s, "allow-node-local-dns", {"endpointSelector": {}, "egress": [{
+            "toCIDR": cache,
+            "toPorts": [{"ports": [{"port": str(port), "protocol": proto} for port, proto in DNS_PORTS]}]}]}))
+    return policies
 
 
 def _host_api(s: EffectiveSettings) -> Obj:
@@ -91,7 +100,7 @@ def _baseline(s: EffectiveSettings) -> list[Obj]:
     control_plane = {"matchLabels": control_plane_labels(s)}
     policies = [
         _policy(s, "default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
-        _dns(s),
+        *_dns(s),
         _policy(s, "allow-same-namespace", {
             "podSelector": {}, "policyTypes": ["Ingress", "Egress"],
             "ingress": [{"from": [{"podSelector": {}}]}], "egress": [{"to": [{"podSelector": {}}]}]}),
