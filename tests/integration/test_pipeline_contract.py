@@ -94,7 +94,8 @@ class _Volumes:
 
     def list_persistent_volume(self, label_selector: str) -> Any:
         self.selector = label_selector
-        items = [type("PV", (), {"metadata": type("M", (), {"name": n})()})() for n in self.names]
+        items = [type("PV", (), {"metadata": type("M", (), {"name": n})()})() for n in self.names
+                 if n not in self.deleted]
         return type("List", (), {"items": items})()
 
     def delete_persistent_volume(self, name: str) -> None:

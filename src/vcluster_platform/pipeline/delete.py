@@ -1,7 +1,10 @@
 """Delete workflow: report status and remove what Kratix cannot — host PersistentVolumes the syncer made.
 
 PersistentVolumes created by the vCluster syncer carry `vcluster.loft.sh/managed-by=<name>-x-<namespace>`.
-With dry-run (`--dry-run` or VCLUSTER_PLATFORM_DRY_RUN=true) they are listed, not deleted.
+With dry-run (`--dry-run` or VCLUSTER_PLATFORM_DRY_RUN=true) they are listed, not deleted; with the request
+annotation `platform.integratn.tech/delete-volumes: "false"` they are kept and the delete finishes. A volume
+still bound to a claim stays Terminating until the claim goes with the tenant namespace: that is reported,
+not waited for. A refused call fails the run (Kratix retries) with a status that says what to do.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ from ..models import settings_from_document
 from ..models.names import syncer_managed_by
 
 MANAGED_BY_LABEL = "vcluster.loft.sh/managed-by"
+KEEP_VOLUMES_ANNOTATION = "platform.integratn.tech/delete-volumes"
+UNBLOCK = (f'to finish the delete without removing them, annotate the request {KEEP_VOLUMES_ANNOTATION}="false"; '
+           "to let the pipeline remove them, grant its service account get/list/delete on persistentvolumes "
+           "(the promise's delete pipeline declares it in spec.rbac.permissions)")
 
 
 class VolumeApi(Protocol):
@@ -29,6 +36,7 @@ class CleanupReport:
     found: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    terminating: dict[str, str] = field(default_factory=dict)  # name → the claim that still holds it
 
 
 def tenant_identity(doc: dict[str, Any]) -> tuple[str, str]:
@@ -53,8 +61,31 @@ def cleanup_volumes(api: VolumeApi, name: str, namespace: str, dry_run: bool) ->
             api.delete_persistent_volume(name=volume)
             report.deleted.append(volume)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none hidden
-            report.failed[volume] = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+            report.failed[volume] = describe_api_error(exc)
+    if report.deleted:
+        remaining = api.list_persistent_volume(label_selector=report.selector)
+        report.terminating = {v.metadata.name: _claim(v) for v in remaining.items if v.metadata.name in report.deleted}
     return report
+
+
+def _claim(volume: Any) -> str:
+    ref = getattr(getattr(volume, "spec", None), "claim_ref", None)
+    return f"bound to claim {ref.namespace}/{ref.name}" if ref is not None else "waiting for its finalizers"
+
+
+def describe_api_error(exc: Exception) -> str:
+    """The API server's own words for a refused call (its status code and reason), never a stack trace."""
+    code = getattr(exc, "status", None)
+    reason = getattr(exc, "reason", None) or exc
+    body = getattr(exc, "body", None)
+    if isinstance(body, (str, bytes)):
+        import json
+
+        try:
+            reason = json.loads(body).get("message", reason)
+        except ValueError:
+            pass
+    return f"HTTP {code}: {reason}" if code else f"{type(exc).__name__}: {reason}"
 
 
 def kubernetes_volume_api() -> VolumeApi:
@@ -72,24 +103,42 @@ def kubernetes_volume_api() -> VolumeApi:
 def delete_status(report: CleanupReport, dry_run: bool, name: str) -> dict[str, Any]:
     verb = "would delete" if dry_run else "deleted"
     done = report.found if dry_run else report.deleted
+    message = f"vCluster {name}: {verb} {len(done)} syncer PersistentVolume(s)"
+    if report.terminating:
+        message += (f"; {len(report.terminating)} stay Terminating until their claims are deleted with the "
+                    "tenant namespace")
+    if report.failed:
+        message += f"; {len(report.failed)} could not be deleted ({next(iter(report.failed.values()))}); {UNBLOCK}"
     status: dict[str, Any] = {
         "phase": "Failed" if report.failed else "Deleted",
-        "message": (f"vCluster {name}: {verb} {len(done)} syncer PersistentVolume(s)"
-                    + (f"; {len(report.failed)} failed" if report.failed else "")),
+        "message": message,
         "persistentVolumes": {"selector": report.selector, "dryRun": dry_run, verb.replace(" ", ""): done},
     }
     if report.failed:
         status["persistentVolumes"]["failed"] = report.failed
+    if report.terminating:
+        status["persistentVolumes"]["terminating"] = report.terminating
     return status
+
+
+def keeps_volumes(doc: dict[str, Any]) -> bool:
+    annotations = (doc.get("metadata") or {}).get("annotations") or {}
+    return str(annotations.get(KEEP_VOLUMES_ANNOTATION, "")).lower() == "false"
 
 
 def run_delete(doc: dict[str, Any], dry_run: bool,
                api_factory: Callable[[], VolumeApi] = kubernetes_volume_api) -> tuple[dict[str, Any], int]:
     name, namespace = tenant_identity(doc)
+    if keeps_volumes(doc):
+        selector = f"{MANAGED_BY_LABEL}={syncer_managed_by(name, namespace)}"
+        return {"phase": "Deleted", "message": f"vCluster {name}: syncer PersistentVolumes kept "
+                                               f"({KEEP_VOLUMES_ANNOTATION}=false); remove them by hand: "
+                                               f"kubectl delete pv -l {selector}",
+                "persistentVolumes": {"selector": selector, "kept": True}}, 0
     try:
         report = cleanup_volumes(api_factory(), name, namespace, dry_run)
     except Exception as exc:  # noqa: BLE001 - reported in status and exit code
-        message = f"vCluster {name}: cannot list PersistentVolumes: {type(exc).__name__}: {exc}"
+        message = f"vCluster {name}: cannot list PersistentVolumes: {describe_api_error(exc)}; {UNBLOCK}"
         return {"phase": "Failed", "message": message}, 1
     for volume in report.found:
         print(f"{'would delete' if dry_run else 'deleting'} PersistentVolume {volume}", file=sys.stderr)
