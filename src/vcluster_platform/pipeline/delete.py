@@ -79,12 +79,11 @@ def describe_api_error(exc: Exception) -> str:
     reason = getattr(exc, "reason", None) or exc
     body = getattr(exc, "body", None)
     if isinstance(body, (str, bytes)):
+        import contextlib
         import json
 
-        try:
+        with contextlib.suppress(ValueError, AttributeError):
             reason = json.loads(body).get("message", reason)
-        except ValueError:
-            pass
     return f"HTTP {code}: {reason}" if code else f"{type(exc).__name__}: {reason}"
 
 
