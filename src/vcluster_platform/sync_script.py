@@ -12,8 +12,12 @@ def _asset(name: str) -> str:
     return resources.files("vcluster_platform.assets").joinpath(name).read_text(encoding="utf-8")
 
 
+KIT_FILE = "jobkit.py"
+KIT = _asset(KIT_FILE)
+
+
 def _digest(script: str) -> str:
-    return hashlib.sha256((SYNC_IMAGE + "\n" + script).encode()).hexdigest()
+    return hashlib.sha256((SYNC_IMAGE + "\n" + KIT + "\n" + script).encode()).hexdigest()
 
 
 SCRIPT_FILE = "sync_kubeconfig.py"

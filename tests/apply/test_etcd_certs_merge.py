@@ -19,7 +19,7 @@ import pytest
 from conftest import ORCHESTRATOR_EXAMPLES, load
 from testenv.kube import ApiError
 from vcluster_platform.pipeline.configure import render_request
-from vcluster_platform.sync_script import MERGE_SCRIPT
+from vcluster_platform.sync_script import KIT, KIT_FILE, MERGE_SCRIPT
 
 EXAMPLE = next(p for p in ORCHESTRATOR_EXAMPLES if p.stem == "etcd-tls")
 NS = "vcluster-ledger"
@@ -57,6 +57,7 @@ def merge(kube_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     (sa_dir / "ca.crt").write_text(Path(kube_cluster.pki.ca_cert).read_text())
     script = work / "merge_etcd_certs.py"
     script.write_text(MERGE_SCRIPT)
+    (work / KIT_FILE).write_text(KIT)
     job = next(o for o in objects if o["kind"] == "Job" and "etcd-merge" in o["metadata"]["name"])
     job_env = {e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from vcluster_platform.sync_script import SCRIPT
+from vcluster_platform.sync_script import KIT, KIT_FILE, SCRIPT
 
 SECRET_DATA = {k: base64.b64encode(v.encode()).decode() for k, v in {
     "config": "apiVersion: v1\nkind: Config\n", "certificate-authority": "CA", "client-certificate": "CERT",
@@ -106,6 +106,7 @@ def servers(tmp_path: Path) -> Iterator[tuple[_State, dict[str, str]]]:
 def _run(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     script = tmp_path / "sync_kubeconfig.py"
     script.write_text(SCRIPT)
+    (tmp_path / KIT_FILE).write_text(KIT)
     return subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
 
 

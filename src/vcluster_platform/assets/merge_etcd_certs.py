@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-SA_DIR = os.environ.get("SA_DIR", "/var/run/secrets/kubernetes.io/serviceaccount")
+if TYPE_CHECKING:
+    from .jobkit import JobError as MergeError
+    from .jobkit import api_base, api_credentials, setting
+else:  # in the Job, jobkit.py is shipped beside this file
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from jobkit import JobError as MergeError
+    from jobkit import api_base, api_credentials, setting
+
 ATTEMPTS = int(os.environ.get("MERGE_ATTEMPTS", "40"))
 BACKOFF_SECONDS = float(os.environ.get("MERGE_BACKOFF_SECONDS", "3"))
 MAX_BACKOFF_SECONDS = 60.0
@@ -35,28 +41,12 @@ LAYOUT = {
 MANAGED_BY = "vcluster-platform-etcd-certs"
 
 
-class MergeError(Exception):
-    def __init__(self, message: str, retry: bool):
-        super().__init__(message)
-        self.retry = retry
-
-
-def setting(name: str) -> str:
-    value = os.environ.get(name, "")
-    if not value:
-        raise MergeError(f"environment variable {name} is required", retry=False)
-    return value
-
-
 class Api:
     """The few Secret calls this program makes, authenticated with the pod's service-account token."""
 
     def __init__(self) -> None:
-        self.base = os.environ.get("KUBERNETES_API_URL") or "https://{}:{}".format(
-            setting("KUBERNETES_SERVICE_HOST"), os.environ.get("KUBERNETES_SERVICE_PORT", "443"))
-        with open(os.path.join(SA_DIR, "token"), encoding="utf-8") as f:
-            self.token = f.read().strip()
-        self.context = ssl.create_default_context(cafile=os.path.join(SA_DIR, "ca.crt"))
+        self.base = api_base()
+        self.token, self.context = api_credentials()
         self.namespace = setting("ETCD_NAMESPACE")
 
     def url(self, name: str = "") -> str:

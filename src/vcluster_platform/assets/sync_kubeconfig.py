@@ -16,27 +16,19 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-SA_DIR = os.environ.get("SA_DIR", "/var/run/secrets/kubernetes.io/serviceaccount")
+if TYPE_CHECKING:
+    from .jobkit import JobError as SyncError
+    from .jobkit import api_base, api_credentials, setting
+else:  # in the Job, jobkit.py is shipped beside this file
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from jobkit import JobError as SyncError
+    from jobkit import api_base, api_credentials, setting
+
 RETRIES = int(os.environ.get("SYNC_RETRIES", "6"))
 BACKOFF_SECONDS = float(os.environ.get("SYNC_BACKOFF_SECONDS", "2"))
 FIELDS = ("config", "certificate-authority", "client-certificate", "client-key")
-
-
-class SyncError(Exception):
-    """A failure worth reporting; `retry` says whether trying again can help."""
-
-    def __init__(self, message: str, retry: bool):
-        super().__init__(message)
-        self.retry = retry
-
-
-def _env(name: str) -> str:
-    value = os.environ.get(name, "")
-    if not value:
-        raise SyncError(f"environment variable {name} is required", retry=False)
-    return value
 
 
 def _request(url: str, method: str, headers: dict[str, str], context: ssl.SSLContext | None,
@@ -63,13 +55,10 @@ def _redact(url: str) -> str:
 
 def read_vcluster_secret() -> dict[str, str]:
     """The base64 data of the vCluster's exported kubeconfig Secret."""
-    host = os.environ.get("KUBERNETES_API_URL") or "https://{}:{}".format(
-        _env("KUBERNETES_SERVICE_HOST"), os.environ.get("KUBERNETES_SERVICE_PORT", "443"))
-    with open(os.path.join(SA_DIR, "token"), encoding="utf-8") as f:
-        token = f.read().strip()
-    context = ssl.create_default_context(cafile=os.path.join(SA_DIR, "ca.crt"))
-    namespace = _env("VCLUSTER_NAMESPACE")
-    name = _env("VCLUSTER_SECRET_NAME")
+    host = api_base()
+    token, context = api_credentials()
+    namespace = setting("VCLUSTER_NAMESPACE")
+    name = setting("VCLUSTER_SECRET_NAME")
     url = f"{host}/api/v1/namespaces/{urllib.parse.quote(namespace)}/secrets/{urllib.parse.quote(name)}"
     secret = _request(url, "GET", {"Authorization": f"Bearer {token}"}, context)
     data = secret.get("data") or {}
@@ -80,20 +69,20 @@ def read_vcluster_secret() -> dict[str, str]:
 
 
 def _connect_context() -> ssl.SSLContext | None:
-    if not _env("OP_CONNECT_HOST").startswith("https://"):
+    if not setting("OP_CONNECT_HOST").startswith("https://"):
         return None
     return ssl.create_default_context(cafile=os.environ.get("OP_CONNECT_CA_FILE") or None)
 
 
 def upsert_item(data: dict[str, str]) -> str:
     """Create or replace the 1Password item; returns 'created' or 'updated'."""
-    base = _env("OP_CONNECT_HOST").rstrip("/")
-    with open(_env("OP_CONNECT_TOKEN_FILE"), encoding="utf-8") as f:
+    base = setting("OP_CONNECT_HOST").rstrip("/")
+    with open(setting("OP_CONNECT_TOKEN_FILE"), encoding="utf-8") as f:
         token = f.read().strip()
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     context = _connect_context()
-    vault = _env("OP_VAULT")
-    title = _env("OP_ITEM_TITLE")
+    vault = setting("OP_VAULT")
+    title = setting("OP_ITEM_TITLE")
     vaults = _request(f"{base}/v1/vaults?filter=" + urllib.parse.quote(f'name eq "{vault}"'), "GET", headers, context)
     vault_id = vaults[0]["id"] if vaults else vault
     items_url = f"{base}/v1/vaults/{urllib.parse.quote(vault_id)}/items"
