@@ -193,9 +193,11 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def _cmd_migrate_check(args: argparse.Namespace) -> int:
     from .manifests import objects_of, with_promise_outputs
-    from .migrate import compare, format_findings, format_plan, identity_of, migration_plan
+    from .migrate import compare, format_findings, identity_of
+    from .migrate_plan import format_plan, migration_plan, takeover_plan
 
-    v1 = identity_of(objects_of(Path(args.v1)))  # bad input raises InvalidRequest: main() exits 2
+    running = objects_of(Path(args.v1))  # bad input raises InvalidRequest: main() exits 2
+    v1 = identity_of(running)
     request = load_request_file(Path(args.v2))
     v2 = identity_of(with_promise_outputs(objects_of(Path(args.v2))))
     findings = compare(v1, v2)
@@ -206,8 +208,11 @@ def _cmd_migrate_check(args: argparse.Namespace) -> int:
         print(format_findings(v1, v2, findings))
         if args.plan:
             meta = request.get("metadata") or {}
-            print(format_plan(migration_plan(v2, args.v2, str(meta.get("name", v2.release)),
-                                             str(meta.get("namespace", "platform-requests")), args.v1)))
+            # today's pipeline renders the same request kind (with an ArgoCDClusterRegistration beside it)
+            plan = takeover_plan if any(o.get("kind") == "ArgoCDClusterRegistration" for o in running) else \
+                migration_plan
+            print(format_plan(plan(v2, args.v2, str(meta.get("name", v2.release)),
+                                   str(meta.get("namespace", "platform-requests")), args.v1)))
     return 1 if any(f.blocking for f in findings) else 0
 
 

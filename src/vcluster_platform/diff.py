@@ -88,9 +88,10 @@ def field_changes(old: Any, new: Any, path: str = "") -> list[Change]:
 
 
 def diff_objects(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[ObjectDiff]:
-    """Added, removed and changed objects, sorted by key; unchanged objects are left out."""
-    before = {object_key(o): comparable(o) for o in old}
-    after = {object_key(o): comparable(o) for o in new}
+    """Added, removed and changed objects, sorted by key; unchanged objects are left out. Documents that are
+    not Kubernetes objects (no kind: a Kratix status.yaml beside the output, say) are not compared."""
+    before = {object_key(o): comparable(o) for o in old if o.get("kind")}
+    after = {object_key(o): comparable(o) for o in new if o.get("kind")}
     diffs = []
     for key in sorted(set(before) | set(after)):
         if key not in after:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .models import EffectiveSettings
-from .models.platform import PLATFORM_ENV
+from .models.platform import PLATFORM_ENV, env_text
 from .models.presets import PRESETS
 
 # setting path (as in sources) → EffectiveSettings attribute
@@ -69,8 +69,7 @@ def platform_rows(s: EffectiveSettings) -> list[dict[str, Any]]:
     """The installation's settings this render used (environment of the pipeline, not the request)."""
     rows = []
     for variable, (attr, _kind, _help) in PLATFORM_ENV.items():
-        value = getattr(s.platform, attr)
-        rows.append({"setting": f"platform.{attr}", "value": ",".join(value) if isinstance(value, tuple) else value,
+        rows.append({"setting": f"platform.{attr}", "value": env_text(getattr(s.platform, attr)),
                      "source": f"platform (env {variable})", "presetValue": None})
     return rows
 

@@ -88,6 +88,7 @@ def objects_of(path: Path) -> list[dict[str, Any]]:
     if path.is_file() and len(documents) == 1 and isinstance(documents[0].obj, dict) and (
             documents[0].kind == ORCHESTRATOR_KIND or documents[0].kind in ARGOCD_REQUEST_KINDS):
         return render_document(documents[0].obj)
+    documents = [d for d in documents if d.obj is not None]  # empty documents (a stray `---`) say nothing
     not_objects = [d.source for d in documents if not isinstance(d.obj, dict)]
     if not_objects:
         raise InvalidRequest([FieldProblem(s, MISSING, "expected a Kubernetes object (a YAML mapping)")

@@ -7,7 +7,7 @@ identity and compared; each difference carries what it would do to the running c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
@@ -15,9 +15,14 @@ import yaml
 from .errors import MISSING, FieldProblem, InvalidRequest
 from .manifests import VCLUSTER_CHART, chart_sources
 from .models.quantity import parse_quantity
+from .registration import credentials_of, registration_of
+
+EXTERNAL_DNS_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
+METALLB_IP_ANNOTATION = "metallb.io/loadBalancerIPs"
 
 Severity = Literal["recreate", "prune", "disrupt", "change"]
-BLOCKING: frozenset[str] = frozenset({"recreate", "prune"})
+# recreate/prune: the control plane or its add-ons are deleted; disrupt: clients or consumers lose access.
+BLOCKING: frozenset[str] = frozenset({"recreate", "prune", "disrupt"})
 APPLICATION_KINDS = ("Application", "ArgoCDApplication", "ArgocdApplication")
 ARGOCD_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 # Chart defaults (vcluster 0.20+) for what a values file leaves out.
@@ -48,6 +53,12 @@ class Identity:
     hostnames: tuple[str, ...]
     route_kinds: tuple[str, ...]
     values_source: str
+    cluster_name: str = ""
+    cluster_server: str = ""
+    cluster_labels: dict[str, str] = field(default_factory=dict)
+    cluster_annotations: dict[str, str] = field(default_factory=dict)
+    kubeconfig_secret: str = ""
+    onepassword_item: str = ""
     notes: tuple[str, ...] = ()
 
 
@@ -161,9 +172,15 @@ def identity_of(objects: list[dict[str, Any]]) -> Identity:
     claim = {**DEFAULT_VOLUME_CLAIM, **(_get(values, "controlPlane", "statefulSet", "persistence", "volumeClaim",
                                              default={}) or {})}
     store, etcd_replicas = _backing_store(values)
-    service_spec = _get(values, "controlPlane", "service", "spec", default={}) or {}
+    service = _get(values, "controlPlane", "service", default={}) or {}
+    service_spec = service.get("spec") or {}
+    annotations = service.get("annotations") or {}
     routes = [o for o in objects if o.get("kind") in ("HTTPRoute", "TLSRoute")]
     hostnames = {h for r in routes for h in _get(r, "spec", "hostnames", default=[]) or []}
+    if service_spec.get("type") == "LoadBalancer":
+        hostnames |= {h.strip() for h in str(annotations.get(EXTERNAL_DNS_ANNOTATION, "")).split(",") if h.strip()}
+    registration = registration_of(objects)
+    kubeconfig_secret, onepassword_item = credentials_of(objects)
     statefulsets = [o for o in objects if o.get("kind") == "StatefulSet"
                     and _get(o, "metadata", "namespace") == spec["destination"].get("namespace")]
     return Identity(
@@ -178,9 +195,11 @@ def identity_of(objects: list[dict[str, Any]]) -> Identity:
         control_plane_replicas=int(_get(values, "controlPlane", "statefulSet", "highAvailability", "replicas",
                                         default=1)),
         service_type=str(service_spec.get("type", "ClusterIP")),
-        load_balancer_ip=str(service_spec.get("loadBalancerIP", "")),
+        load_balancer_ip=str(service_spec.get("loadBalancerIP") or annotations.get(METALLB_IP_ANNOTATION, "")),
         hostnames=tuple(sorted(hostnames)), route_kinds=tuple(sorted({str(r["kind"]) for r in routes})),
-        values_source=values_source, notes=tuple(notes),
+        values_source=values_source, cluster_name=registration.name, cluster_server=registration.server,
+        cluster_labels=registration.labels, cluster_annotations=registration.annotations,
+        kubeconfig_secret=kubeconfig_secret, onepassword_item=onepassword_item, notes=tuple(notes),
     )
 
 
@@ -204,12 +223,12 @@ RULES: list[tuple[str, Severity, str]] = [
           "and every object inside the vCluster is lost"),
     ("etcd_replicas", "recreate", "etcd replicas change: the deployed etcd StatefulSet would need its "
           "membership changed, which the chart does not do in place; members fail to join or lose quorum"),
-    ("control_plane_replicas", "disrupt", "control-plane replicas change: pods are added or removed by a "
+    ("control_plane_replicas", "change", "control-plane replicas change: pods are added or removed by a "
           "rolling update"),
-    ("finalizer", "disrupt", "resources finalizer changes: deleting the Application later would orphan "
+    ("finalizer", "change", "resources finalizer changes: deleting the Application later would orphan "
           "(or now delete) the release"),
-    ("prune", "disrupt", "automated prune changes"),
-    ("chart_version", "disrupt", "chart version changes: the switch also upgrades the vCluster; make the "
+    ("prune", "change", "automated prune changes"),
+    ("chart_version", "change", "chart version changes: the switch also upgrades the vCluster; make the "
           "upgrade a separate change"),
     ("service_type", "disrupt", "API Service type changes: its address changes and existing kubeconfigs "
           "stop working"),
@@ -218,94 +237,56 @@ RULES: list[tuple[str, Severity, str]] = [
     ("route_kinds", "change", "the API is exposed through a different route kind; check the gateway "
           "listener allows it (TLSRoute needs a TLS passthrough listener)"),
 ]
+# Known only when the "from" side says (a v1 render may carry no registration or status): compared then.
+CONSUMER_RULES: list[tuple[str, Severity, str]] = [
+    ("cluster_name", "prune", "ArgoCD cluster name changes: Applications that target the cluster by name lose "
+          "their destination, and ApplicationSets that template it regenerate (and prune) their Applications"),
+    ("cluster_server", "prune", "ArgoCD cluster server URL changes: ArgoCD keys a cluster by this URL, so it "
+          "sees a new cluster; ApplicationSets generate new Applications for it and delete the old ones, "
+          "pruning every add-on running inside the vCluster"),
+    ("kubeconfig_secret", "disrupt", "kubeconfig Secret name changes: every consumer that mounts or reads it "
+          "loses its credentials"),
+    ("onepassword_item", "disrupt", "1Password item changes: people and automation reading the kubeconfig "
+          "from 1Password get a stale or no item"),
+]
+SELECTOR_CONSEQUENCE: dict[str, tuple[Severity, str]] = {
+    "cluster_labels": ("prune", "ArgoCD cluster secret labels change: the platform's ApplicationSets select "
+                                "clusters by these labels, so one that no longer matches stops generating its "
+                                "Application and ArgoCD prunes that add-on from the vCluster ({keys})"),
+    "cluster_annotations": ("disrupt", "ArgoCD cluster secret annotations change: ApplicationSets read them as "
+                                       "template values (repositories, paths, namespaces), so the add-ons they "
+                                       "generate change source or break ({keys})"),
+}
+
+
+def _selector_findings(v1: Identity, v2: Identity) -> list[Finding]:
+    """Dropped or changed labels/annotations block (selectors stop matching); added ones are reported."""
+    findings = []
+    for attr, (severity, consequence) in SELECTOR_CONSEQUENCE.items():
+        old, new = getattr(v1, attr), getattr(v2, attr)
+        if not v1.cluster_server:
+            continue  # the "from" side has no registration: nothing to keep
+        lost = sorted(k for k in old if new.get(k) != old[k])
+        added = sorted(k for k in new if k not in old)
+        if lost:
+            findings.append(Finding(attr, {k: old[k] for k in lost}, {k: new.get(k) for k in lost}, severity,
+                                    consequence.format(keys=", ".join(lost))))
+        if added:
+            findings.append(Finding(attr, {}, {k: new[k] for k in added}, "change",
+                                    "new cluster secret labels/annotations: ApplicationSets selecting on them "
+                                    f"start deploying into the vCluster ({', '.join(added)})"))
+    return findings
 
 
 def compare(v1: Identity, v2: Identity) -> list[Finding]:
     """Every identity difference with its consequence; blocking ones first."""
     findings = [Finding(f, getattr(v1, f), getattr(v2, f), severity, consequence)
                 for f, severity, consequence in RULES if getattr(v1, f) != getattr(v2, f)]
+    findings += [Finding(f, getattr(v1, f), getattr(v2, f), severity, consequence)
+                 for f, severity, consequence in CONSUMER_RULES
+                 if getattr(v1, f) and getattr(v1, f) != getattr(v2, f)]
+    findings += _selector_findings(v1, v2)
     return sorted(findings, key=lambda f: not f.blocking)
-
-
-@dataclass(frozen=True)
-class PlanPhase:
-    title: str
-    steps: tuple[str, ...]
-    rollback: tuple[str, ...]
-
-
-def migration_plan(v2: Identity, request_file: str, request_name: str, request_namespace: str,
-                   v1_dir: str) -> list[PlanPhase]:
-    """The phased, zero-downtime switch of one running vCluster from the v1 stack to v2, with its commands."""
-    app = f"-n {v2.application_namespace} application {v2.application}"
-    keep = "argocd.argoproj.io/sync-options=Prune=false"
-    sts = f"-n {v2.namespace} statefulset {v2.statefulset}"
-    uid = f"kubectl get {sts} -o jsonpath='{{.metadata.uid}}'"
-    dry_run_patch = ("kubectl patch promise vcluster-orchestrator-v2 --type json -p '[{\"op\":\"add\",\"path\":"
-                     "\"/spec/workflows/resource/delete/0/spec/containers/0/env\",\"value\":[{\"name\":"
-                     "\"VCLUSTER_PLATFORM_DRY_RUN\",\"value\":\"true\"}]}]'")
-    test = f"{v2.release}-v2-test"
-    return [
-        PlanPhase("1. Install the v2 promises beside v1", (
-            "kubectl get promise argocd-project argocd-application -o "
-            "custom-columns=NAME:.metadata.name,KIND:.spec.api.spec.names.kind   # must not list the v1 kinds "
-            "ArgocdProject/ArgocdApplication: applying ours over them would replace the API the running "
-            "sub-requests use",
-            "kubectl apply -f promises/argocd-project/promise.yaml -f promises/argocd-application/promise.yaml",
-            "kubectl apply -f promises/vcluster-orchestrator-v2/promise.yaml",
-            "kubectl wait promise/vcluster-orchestrator-v2 --for=jsonpath='{.status.status}'=Available "
-            "--timeout=10m",
-            f"{uid}   # note the control-plane StatefulSet uid; it must not change in any later phase",
-        ), (
-            "kubectl delete promise vcluster-orchestrator-v2 argocd-application argocd-project   # no v2 requests "
-            "exist yet, so nothing running is touched",
-        )),
-        PlanPhase("2. Prove v2 on a disposable vCluster", (
-            f"vcluster-platform render {request_file} --output-dir /tmp/{test}   # then copy the request as "
-            f"{test}.yaml with metadata.name and spec.name set to {test} and the dev preset",
-            f"kubectl apply -f {test}.yaml",
-            f"kubectl -n {request_namespace} get vclusterorchestratorv2 {test} -o jsonpath='{{.status}}'",
-            f"kubectl -n argocd get application vcluster-{test}   # Synced and Healthy",
-            f"kubectl -n vcluster-{test} rollout status statefulset/{test} --timeout=10m",
-            f"kubectl delete -f {test}.yaml   # exercise the delete workflow; then check nothing is left: "
-            f"kubectl get all,pvc -n vcluster-{test}",
-        ), (
-            f"kubectl delete -f {test}.yaml --ignore-not-found",
-        )),
-        PlanPhase(f"3. Switch {v2.release} in place", (
-            f"vcluster-platform migrate check --v1 {v1_dir} --v2 {request_file}   # must pass (exit 0)",
-            f"kubectl annotate {app} {keep} --overwrite   # the parent sync must not prune it in between",
-            f"kubectl annotate namespace {v2.namespace} {keep} --overwrite",
-            dry_run_patch + "   # a later rollback must not let the v2 delete workflow remove the tenant's volumes",
-            f"kubectl apply -f {request_file}   # the v2 request beside the v1 one, same name: same Application",
-            f"argocd app diff {v2.application}   # expect no change to StatefulSet {v2.statefulset}",
-            f"kubectl -n {request_namespace} delete vclusterorchestrator {request_name}   # retire the v1 request",
-            f"{uid}   # unchanged",
-            f"kubectl get {sts} -o jsonpath='{{.status.readyReplicas}}'   # all replicas ready, no restarts",
-        ), (
-            f"kubectl apply -f <the v1 request for {request_name}>   # v1 takes the objects back",
-            f"kubectl -n {request_namespace} delete vclusterorchestratorv2 {request_name}   # delete workflow runs "
-            "in dry-run (patched above), so no volume is removed",
-            f"{uid}   # unchanged",
-        )),
-        PlanPhase("4. Soak (one to two weeks)", (
-            f"argocd app get {v2.application}   # Synced/Healthy every day",
-            f"kubectl get events -n {v2.namespace} --sort-by=.lastTimestamp",
-            f"{uid}   # unchanged",
-        ), (
-            "as phase 3's rollback",
-        )),
-        PlanPhase("5. Clean up", (
-            f"kubectl annotate {app} argocd.argoproj.io/sync-options-",
-            f"kubectl annotate namespace {v2.namespace} argocd.argoproj.io/sync-options-",
-            "kubectl patch promise vcluster-orchestrator-v2 --type json -p "
-            "'[{\"op\":\"remove\",\"path\":\"/spec/workflows/resource/delete/0/spec/containers/0/env\"}]'",
-            "kubectl get vclusterorchestrator -A   # must list nothing before the v1 promise goes",
-            "kubectl delete promise vcluster-orchestrator   # then the v1 sub-promises, one by one",
-        ), (
-            "kubectl apply -f <the v1 promise files from git history>   # only needed if a v1 request must return",
-        )),
-    ]
 
 
 def format_findings(v1: Identity, v2: Identity, findings: list[Finding]) -> str:
@@ -317,17 +298,8 @@ def format_findings(v1: Identity, v2: Identity, findings: list[Finding]) -> str:
     for f in findings:
         lines.append(f"{f.severity.upper():<9} {f.field}: {f.v1!r} → {f.v2!r}\n          {f.consequence}")
     blocking = sum(f.blocking for f in findings)
-    verdict = ("FAIL: the switch would recreate or prune the running control plane" if blocking else
-               "PASS: release, namespace, Application, StatefulSet, volumes and backing store are kept")
+    verdict = ("FAIL: the switch would recreate, prune or cut off the running vCluster" if blocking else
+               "PASS: release, namespace, Application, StatefulSet, volumes, backing store, API address and "
+               "cluster registration are kept")
     lines.append(f"{verdict} ({blocking} blocking, {len(findings) - blocking} other difference(s))")
-    return "\n".join(lines)
-
-
-def format_plan(phases: list[PlanPhase]) -> str:
-    lines = []
-    for phase in phases:
-        lines.append(f"\n{phase.title}")
-        lines += [f"  $ {step}" for step in phase.steps]
-        lines.append("  rollback:")
-        lines += [f"  $ {step}" for step in phase.rollback]
     return "\n".join(lines)

@@ -153,8 +153,21 @@ def test_diff_bad_input_exits_2_without_a_traceback(capsys: pytest.CaptureFixtur
 
 # --- migrate check ------------------------------------------------------------------------------------------
 
-def test_identical_identity_passes_and_plan_has_a_rollback_per_phase(capsys: pytest.CaptureFixture[str]) -> None:
-    code, stdout, _ = run(capsys, "migrate", "check", "--v1", str(V1_MEDIA), "--v2", str(MEDIA), "--plan")
+def _v1_kubeconfig_named_as_ours(tmp_path: Path) -> Path:
+    """The v1 fixture with its kubeconfig ExternalSecret named as v2 names it (`vcluster-<name>-kubeconfig`)."""
+    target = tmp_path / "v1-same"
+    shutil.copytree(V1_MEDIA, target)
+    secret_file = target / "23-externalsecret-media-kubeconfig.yaml"
+    secret = load(secret_file)
+    secret["metadata"]["name"] = secret["spec"]["target"]["name"] = "vcluster-media-kubeconfig"
+    write(secret_file, secret)
+    return target
+
+
+def test_identical_identity_passes_and_plan_has_a_rollback_per_phase(capsys: pytest.CaptureFixture[str],
+                                                                     tmp_path: Path) -> None:
+    v1 = _v1_kubeconfig_named_as_ours(tmp_path)
+    code, stdout, _ = run(capsys, "migrate", "check", "--v1", str(v1), "--v2", str(MEDIA), "--plan")
     assert code == 0, stdout
     assert "PASS" in stdout and "0 blocking" in stdout
     phases = [line for line in stdout.splitlines() if line[:2] in {f"{n}." for n in range(1, 10)}]
@@ -209,6 +222,9 @@ BLOCKING_CASES = [
     ("backing store", "v1", lambda app, values: values["controlPlane"].pop("backingStore"),
      "backing_store: 'embedded database (SQLite)' → 'etcd (deployed StatefulSet)'",
      "the control plane starts on an empty datastore"),
+    ("kubeconfig Secret name (the seeds' v1 name)", "none", lambda app, values: None,
+     "kubeconfig_secret: 'media-kubeconfig' → 'vcluster-media-kubeconfig'",
+     "every consumer that mounts or reads it loses its credentials"),
     ("etcd replicas", "v1", lambda app, values: _set(
         ["controlPlane", "backingStore", "etcd", "deploy", "statefulSet", "highAvailability", "replicas"], 1)(values),
      "etcd_replicas: 1 → 3", "membership"),
@@ -220,7 +236,13 @@ BLOCKING_CASES = [
 def test_each_identity_change_fails_with_its_own_message(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                                          case: str, side: str, change: Any, shown: str,
                                                          consequence: str) -> None:
-    v1 = _v1_with(tmp_path, change) if side == "v1" else V1_MEDIA
+    if side == "none":  # the fixture as it is
+        v1 = V1_MEDIA
+    elif side == "v1":
+        v1 = _v1_with(tmp_path, change)
+        _rename_kubeconfig(v1)
+    else:
+        v1 = _v1_kubeconfig_named_as_ours(tmp_path)
     v2 = _v2_with(tmp_path, change) if side == "v2" else MEDIA
     code, stdout, _ = run(capsys, "migrate", "check", "--v1", str(v1), "--v2", str(v2))
     assert code == 1, stdout
@@ -228,18 +250,29 @@ def test_each_identity_change_fails_with_its_own_message(capsys: pytest.CaptureF
     assert "FAIL" in stdout
 
 
+def _rename_kubeconfig(v1: Path) -> None:
+    if v1 == V1_MEDIA:
+        return  # only copies are changed
+    secret_file = v1 / "23-externalsecret-media-kubeconfig.yaml"
+    secret = load(secret_file)
+    secret["metadata"]["name"] = secret["spec"]["target"]["name"] = "vcluster-media-kubeconfig"
+    write(secret_file, secret)
+
+
 def test_equal_quantities_written_differently_are_the_same_size(capsys: pytest.CaptureFixture[str],
                                                                  tmp_path: Path) -> None:
     v2 = _v2_with(tmp_path, _set(["vcluster", "persistence", "size"], "10240Mi"))
-    assert run(capsys, "migrate", "check", "--v1", str(V1_MEDIA), "--v2", str(v2))[0] == 0
+    v1 = _v1_kubeconfig_named_as_ours(tmp_path)
+    assert run(capsys, "migrate", "check", "--v1", str(v1), "--v2", str(v2))[0] == 0
 
 
 def test_non_blocking_differences_are_reported_but_pass(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     v2 = _v2_with(tmp_path, _set(["argocdApplication", "targetRevision"], "0.31.1"))
-    code, stdout, _ = run(capsys, "migrate", "check", "--v1", str(V1_MEDIA), "--v2", str(v2), "--output", "json")
+    v1 = _v1_kubeconfig_named_as_ours(tmp_path)
+    code, stdout, _ = run(capsys, "migrate", "check", "--v1", str(v1), "--v2", str(v2), "--output", "json")
     report = json.loads(stdout)
     assert code == 0 and report["blocking"] is False
-    assert {f["field"]: f["severity"] for f in report["findings"]}["chart_version"] == "disrupt"
+    assert {f["field"]: f["severity"] for f in report["findings"]}["chart_version"] == "change"
 
 
 def test_v1_dir_without_a_vcluster_application(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -252,6 +285,7 @@ def test_v1_values_read_from_the_sub_request_when_no_application(capsys: pytest.
                                                                   tmp_path: Path) -> None:
     target = tmp_path / "v1"
     shutil.copytree(V1_MEDIA, target)
+    _rename_kubeconfig(target)
     app = load(target / "22-application-vcluster-media.yaml")
     del app["spec"]["source"]["helm"]["values"]
     write(target / "22-application-vcluster-media.yaml", app)

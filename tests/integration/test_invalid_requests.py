@@ -170,7 +170,7 @@ CASES: list[tuple[str, Any, str]] = [
     ("tlsroute-without-hostname", R(exposure={"mode": "tlsRoute"}), "spec.exposure.mode"),
     ("httproute-without-hostname", R(exposure={"mode": "httpRoute"}), "spec.exposure.mode"),
     ("lb-without-vip", R(exposure={"mode": "loadBalancer"}), "spec.exposure.mode"),
-    ("lb-port", R(exposure={"mode": "loadBalancer", "vip": "10.0.0.5", "apiPort": 6443}), "spec.exposure.apiPort"),
+    ("lb-without-address", R(exposure={"mode": "loadBalancer"}), "spec.exposure.mode"),
     ("gateway-no-name", R(exposure={"hostname": "a.b", "gateway": {"namespace": "gw"}}),
      "spec.exposure.gateway.name"),
     ("issuer-kind-bad", R(integrations={"certManager": {"issuerKind": "Vault"}}),

@@ -104,8 +104,10 @@ class EffectiveSettings:
     issuer_name: str
     issuer_kind: str
     cert_manager_sync: bool
+    issuer_selector: dict[str, str]
     secret_store: str
     external_secrets_sync: bool
+    store_selector: dict[str, str]
     metrics_server: bool
     environment: str
     cluster_labels: dict[str, str]
@@ -140,14 +142,14 @@ class EffectiveSettings:
 
     @property
     def external_url(self) -> str:
-        """The URL clients outside the host cluster use, or '' when the vCluster is not exposed."""
+        """The URL clients outside the host cluster use, or '' when the vCluster is not exposed. The port is
+        always written: ArgoCD keys a cluster by this exact string, and the running tenants use it so."""
         if self.exposure_mode == "none":
             return ""
         host = self.hostname or (self.vip if self.exposure_mode == "loadBalancer" else "")
         if not host:
             return ""
-        port = "" if self.api_port == 443 else f":{self.api_port}"
-        return f"https://{host}{port}"
+        return f"https://{host}:{self.api_port}"
 
     @property
     def endpoint(self) -> str:
@@ -246,9 +248,10 @@ def resolve(
         problems.append(FieldProblem(
             "spec.vcluster.replicas", replicas,
             "more than 1 control-plane replica needs backingStore etcd; the embedded database is single-node"))
-    exposure = _exposure(r, spec.exposure, problems)
+    platform = platform or PlatformSettings()
+    exposure = _exposure(r, spec.exposure, platform, problems)
     isolation = r.pick("vcluster.isolationMode", _get(vc, "isolation_mode"))
-    network = _network(r, spec.network_policies, isolation, platform or PlatformSettings(), problems)
+    network = _network(r, spec.network_policies, isolation, platform, problems)
     if problems:
         raise InvalidRequest(problems)
     persistence = _get(vc, "persistence")
@@ -259,7 +262,8 @@ def resolve(
         preset=preset,
         target_namespace=target_ns,
         project_name=project,
-        k8s_version=r.pick("vcluster.k8sVersion", _get(vc, "k8s_version")),
+        k8s_version=(_get(vc, "k8s_version") and r.pick("vcluster.k8sVersion", _get(vc, "k8s_version"))) or r.derived(
+            "vcluster.k8sVersion", platform.k8s_version, "platform (env VCLUSTER_PLATFORM_K8S_VERSION)"),
         replicas=replicas,
         isolation_mode=isolation,
         **resources,
@@ -330,23 +334,22 @@ def _resources(r: _Resolver, res: Any, problems: list[FieldProblem]) -> dict[str
     }
 
 
-def _exposure(r: _Resolver, exposure: Any, problems: list[FieldProblem]) -> dict[str, Any]:
+def _exposure(r: _Resolver, exposure: Any, platform: PlatformSettings,
+              problems: list[FieldProblem]) -> dict[str, Any]:
     hostname = _get(exposure, "hostname") or ""
     subnet = _get(exposure, "subnet") or ""
     vip_offset = r.pick("exposure.vipOffset", _get(exposure, "vip_offset"))
     vip = _vip(r, subnet, _get(exposure, "vip"), vip_offset, _get(exposure, "vip_offset") is not None, problems)
     mode_requested = _get(exposure, "mode")
     mode = r.pick("exposure.mode", mode_requested) if mode_requested else r.derived(
-        "exposure.mode", "tlsRoute" if hostname else "none", "default")
+        "exposure.mode", platform.default_exposure if hostname else "none",
+        "platform (env VCLUSTER_PLATFORM_DEFAULT_EXPOSURE)" if hostname else "default (no hostname)")
     if mode in ("tlsRoute", "httpRoute") and not hostname:
         problems.append(FieldProblem("spec.exposure.mode", mode, "needs spec.exposure.hostname"))
-    if mode == "loadBalancer" and _get(exposure, "api_port") not in (None, 443):
+    if mode == "loadBalancer" and not (vip or hostname):
         problems.append(FieldProblem(
-            "spec.exposure.apiPort", _get(exposure, "api_port"),
-            "loadBalancer mode serves the chart's API Service port; allowed: 443"))
-    if mode == "loadBalancer" and not vip:
-        problems.append(FieldProblem(
-            "spec.exposure.mode", mode, "loadBalancer needs spec.exposure.vip or spec.exposure.subnet"))
+            "spec.exposure.mode", mode, "loadBalancer needs spec.exposure.hostname (an address from the pool, "
+                                        "published by external-dns) or a fixed spec.exposure.vip/subnet"))
     return {
         "hostname": hostname, "subnet": subnet, "vip": vip, "vip_offset": vip_offset,
         "api_port": r.pick("exposure.apiPort", _get(exposure, "api_port")),
@@ -359,19 +362,23 @@ def _exposure(r: _Resolver, exposure: Any, problems: list[FieldProblem]) -> dict
 
 def _integrations(r: _Resolver, ints: Any) -> dict[str, Any]:
     cm = _get(ints, "cert_manager")
-    issuer = _get(cm, "issuer_name") or (_get(cm, "cluster_issuer_selector_labels") or {}).get(ISSUER_SELECTOR_KEY)
+    issuer_selector = dict(_get(cm, "cluster_issuer_selector_labels") or {})
+    issuer = _get(cm, "issuer_name") or issuer_selector.get(ISSUER_SELECTOR_KEY)
     es = _get(ints, "external_secrets")
-    store = _get(es, "cluster_secret_store_name") or (
-        _get(es, "cluster_store_selector_labels") or {}).get(SECRET_STORE_SELECTOR_KEY)
+    store_selector = dict(_get(es, "cluster_store_selector_labels") or {})
+    store = _get(es, "cluster_secret_store_name") or store_selector.get(SECRET_STORE_SELECTOR_KEY)
     argo = _get(ints, "argocd")
     op = _get(ints, "one_password")
     repo = _get(argo, "workload_repo")
     return {
         "issuer_name": r.pick("integrations.certManager.issuerName", issuer),
         "issuer_kind": r.pick("integrations.certManager.issuerKind", _get(cm, "issuer_kind")),
-        "cert_manager_sync": r.pick("integrations.certManager.enabled", _get(cm, "enabled")),
+        "cert_manager_sync": _synced(r, "integrations.certManager.enabled", _get(cm, "enabled"), issuer_selector),
+        "issuer_selector": issuer_selector,
         "secret_store": r.pick("integrations.externalSecrets.clusterSecretStoreName", store),
-        "external_secrets_sync": r.pick("integrations.externalSecrets.enabled", _get(es, "enabled")),
+        "external_secrets_sync": _synced(r, "integrations.externalSecrets.enabled", _get(es, "enabled"),
+                                         store_selector),
+        "store_selector": store_selector,
         "metrics_server": r.pick("integrations.metricsServer", _get(ints, "metrics_server")),
         "environment": r.pick("integrations.argocd.environment", _get(argo, "environment")),
         "cluster_labels": dict(_get(argo, "cluster_labels") or {}),
@@ -385,6 +392,13 @@ def _integrations(r: _Resolver, ints: Any) -> dict[str, Any]:
         "op_connect_host": r.pick("integrations.onePassword.connectHost", _get(op, "connect_host")).rstrip("/"),
         "op_token_key": r.pick("integrations.onePassword.connectTokenKey", _get(op, "connect_token_key")),
     }
+
+
+def _synced(r: _Resolver, path: str, requested: bool | None, selector: dict[str, str]) -> bool:
+    """A chart integration: as requested, else on when the request gives selector labels to sync by."""
+    if requested is None and selector:
+        return bool(r.derived(path, True, "derived (selector labels given)"))
+    return bool(r.pick(path, requested))
 
 
 def _chart(r: _Resolver, app: Any, problems: list[FieldProblem]) -> dict[str, Any]:

@@ -8,17 +8,58 @@ LAN range or monitoring namespace.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Any, Literal
 
 from ..errors import FieldProblem, InvalidRequest
 from .names import check_label
 
 Cni = Literal["kubernetes", "cilium"]
 CNI_FLAVOURS: tuple[Cni, ...] = ("kubernetes", "cilium")
+EXPOSURES = ("loadBalancer", "tlsRoute", "httpRoute")
 RFC1918 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+# What the running installation gives every tenant's chart: a critical priority and parallel start for the
+# control plane, JSON logs, the host's API Service inside, MetalLB inside, ingress/network-policy/volume
+# sync to the host, ingress and storage classes from it, and the 1Password token the tenant's
+# external-secrets reads (synced from the host, readable by the syncer's ClusterRole).
+HELM_VALUES = json.dumps({
+    "controlPlane": {"statefulSet": {"imagePullPolicy": "Always", "scheduling": {
+        "podManagementPolicy": "Parallel", "priorityClassName": "system-cluster-critical"}}},
+    "deploy": {"metallb": {"enabled": True}},
+    "logging": {"encoding": "json"},
+    "networking": {"replicateServices": {"fromHost": [{"from": "default/kubernetes", "to": "default/kubernetes"}]}},
+    "rbac": {"clusterRole": {"enabled": True, "extraRules": [{
+        "apiGroups": [""], "resources": ["secrets"], "resourceNames": ["eso-onepassword-token"],
+        "verbs": ["get", "list", "watch"]}]}},
+    "sync": {
+        "fromHost": {"ingressClasses": {"enabled": True}, "storageClasses": {"enabled": True}, "secrets": {
+            "enabled": True, "mappings": {"byName": {
+                "external-secrets/eso-onepassword-token": "external-secrets/eso-onepassword-token"}}}},
+        "toHost": {"ingresses": {"enabled": True}, "networkPolicies": {"enabled": True},
+                   "persistentVolumes": {"enabled": True}},
+    },
+}, sort_keys=True)
+K8S_VERSION_PATTERN = re.compile(r"^v1\.[0-9]{2}\.[0-9]{1,2}$")
+# What the running installation's ApplicationSets select on and read: every tenant's ArgoCD cluster secret
+# carries them (a request's own clusterLabels/clusterAnnotations win key by key).
+CLUSTER_LABELS = (
+    ("cluster_type", "vcluster"), ("enable_argocd", "true"), ("enable_cert_manager", "true"),
+    ("enable_external_dns", "true"), ("enable_external_secrets", "true"), ("enable_gateway_api_crds", "true"),
+    ("enable_nginx_gateway_fabric", "true"),
+)
+CLUSTER_ANNOTATIONS = (
+    ("addons_repo_url", "https://github.com/jamesatintegratnio/gitops_homelab_2_0.git"),
+    ("addons_repo_basepath", "addons/"), ("addons_repo_path", "charts/application-sets"),
+    ("addons_repo_revision", "main"), ("cert_manager_namespace", "cert-manager"),
+    ("external_dns_namespace", "external-dns"), ("nfs_subdir_external_provisioner_namespace", "nfs-provisioner"),
+    ("managed-by", "argocd.argoproj.io"),
+    ("workload_repo_url", "https://github.com/jamesatintegratnio/gitops_homelab_2_0"),
+    ("workload_repo_basepath", ""), ("workload_repo_path", "workloads"), ("workload_repo_revision", "main"),
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +74,20 @@ class PlatformSettings:
     nfs_cidrs: tuple[str, ...] = RFC1918
     api_server_cidrs: tuple[str, ...] = ()
     node_local_dns: tuple[str, ...] = ()
+    default_exposure: str = "loadBalancer"
+    k8s_version: str = "v1.34.3"
+    control_plane_image: str = "loft-sh/vcluster-oss"
+    service_monitor: bool = True
+    base_domain: str = "integratn.tech"
+    cluster_labels: tuple[tuple[str, str], ...] = CLUSTER_LABELS
+    cluster_annotations: tuple[tuple[str, str], ...] = CLUSTER_ANNOTATIONS
+    project_labels: tuple[tuple[str, str], ...] = (("argocd.argoproj.io/project-group", "appteam"),)
+    helm_values: str = HELM_VALUES  # JSON: chart values every tenant gets, before its own helmOverrides
+
+    @property
+    def helm_values_object(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.helm_values) if self.helm_values else {}
+        return parsed
 
 
 # environment variable → (attribute, kind, help); the promise.yaml and the README are generated from this table
@@ -55,6 +110,29 @@ PLATFORM_ENV: dict[str, tuple[str, str, str]] = {
                                      "(kubernetes flavour; cilium uses the kube-apiserver entity)"),
     "VCLUSTER_PLATFORM_NODE_LOCAL_DNS": (
         "node_local_dns", "cidrs", "node-local DNS cache addresses (e.g. 169.254.116.108/32); empty: none"),
+    "VCLUSTER_PLATFORM_DEFAULT_EXPOSURE": (
+        "default_exposure", "exposure", "how a request with a hostname and no exposure.mode is exposed: "
+        "loadBalancer (pool address, hostname published by external-dns), tlsRoute or httpRoute"),
+    "VCLUSTER_PLATFORM_K8S_VERSION": (
+        "k8s_version", "k8s_version", "Kubernetes version of a control plane whose request names none"),
+    "VCLUSTER_PLATFORM_CONTROL_PLANE_IMAGE": (
+        "control_plane_image", "text", "control-plane image repository (chart "
+                                       "controlPlane.statefulSet.image.repository); empty: the chart's"),
+    "VCLUSTER_PLATFORM_SERVICE_MONITOR": (
+        "service_monitor", "bool", "render the vCluster ServiceMonitor (needs the Prometheus operator's CRDs)"),
+    "VCLUSTER_PLATFORM_BASE_DOMAIN": (
+        "base_domain", "text", "base domain written to each cluster secret's platform.integratn.tech/base-domain"),
+    "VCLUSTER_PLATFORM_CLUSTER_LABELS": (
+        "cluster_labels", "pairs", "labels on every ArgoCD cluster secret (key=value,...), e.g. the "
+                                   "enable_* selectors of the add-on ApplicationSets"),
+    "VCLUSTER_PLATFORM_PROJECT_LABELS": (
+        "project_labels", "pairs", "labels on every tenant's ArgoCD AppProject (key=value,...)"),
+    "VCLUSTER_PLATFORM_HELM_VALUES": (
+        "helm_values", "json", "vcluster chart values every tenant gets (a JSON object), merged over the "
+                               "platform's own and under each request's helmOverrides"),
+    "VCLUSTER_PLATFORM_CLUSTER_ANNOTATIONS": (
+        "cluster_annotations", "pairs", "annotations on every ArgoCD cluster secret (key=value,...), e.g. the "
+                                        "add-on and workload repositories the ApplicationSets read"),
 }
 
 
@@ -76,24 +154,90 @@ def _cidrs(variable: str, raw: str, problems: list[FieldProblem]) -> tuple[str, 
     return tuple(out)
 
 
+def _namespace(variable: str, raw: str, problems: list[FieldProblem]) -> str:
+    try:
+        return check_label(raw)
+    except ValueError as exc:
+        problems.append(FieldProblem(f"env {variable}", raw, str(exc)))
+        return raw
+
+
+def _choice(allowed: tuple[str, ...]) -> Callable[[str, str, list[FieldProblem]], str]:
+    def parse(variable: str, raw: str, problems: list[FieldProblem]) -> str:
+        if raw not in allowed:
+            problems.append(FieldProblem(f"env {variable}", raw, "allowed: " + ", ".join(allowed)))
+        return raw
+    return parse
+
+
+def _k8s_version(variable: str, raw: str, problems: list[FieldProblem]) -> str:
+    if not K8S_VERSION_PATTERN.match(raw):
+        problems.append(FieldProblem(f"env {variable}", raw, "allowed: a Kubernetes version such as v1.34.3"))
+    return raw
+
+
+def _bool(variable: str, raw: str, problems: list[FieldProblem]) -> bool:
+    if raw.lower() not in ("true", "false"):
+        problems.append(FieldProblem(f"env {variable}", raw, "allowed: true, false"))
+    return raw.lower() == "true"
+
+
+def _pairs(variable: str, raw: str, problems: list[FieldProblem]) -> tuple[tuple[str, str], ...]:
+    """`key=value,key=value` (a value may be empty); keys must be valid label or annotation keys."""
+    out = []
+    for item in (part.strip() for part in raw.split(",")):
+        key, sep, value = item.partition("=")
+        if not item:
+            continue
+        if not sep or not _QUALIFIED_KEY.match(key):
+            problems.append(FieldProblem(f"env {variable}", item, "allowed: key=value pairs separated by commas, "
+                                                                  "keys like enable_cert_manager or example.com/x"))
+            continue
+        out.append((key, value))
+    return tuple(out)
+
+
+def _json_object(variable: str, raw: str, problems: list[FieldProblem]) -> str:
+    if not raw:
+        return ""
+    try:
+        parsed = json.loads(raw)
+    except ValueError as exc:
+        problems.append(FieldProblem(f"env {variable}", raw[:60], f"allowed: a JSON object of chart values ({exc})"))
+        return ""
+    if not isinstance(parsed, dict):
+        problems.append(FieldProblem(f"env {variable}", parsed, "allowed: a JSON object of chart values"))
+        return ""
+    return json.dumps(parsed, sort_keys=True)
+
+
+_QUALIFIED_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_PARSERS: dict[str, Callable[[str, str, list[FieldProblem]], Any]] = {
+    "cni": _choice(CNI_FLAVOURS),
+    "exposure": _choice(EXPOSURES),
+    "namespace": _namespace,
+    "k8s_version": _k8s_version,
+    "text": lambda _variable, raw, _problems: raw,
+    "bool": _bool,
+    "pairs": _pairs,
+    "json": _json_object,
+}
+
+
 def platform_from_env(environ: Mapping[str, str] | None = None) -> PlatformSettings:
-    """Platform settings from VCLUSTER_PLATFORM_* variables; unset or empty ones keep their defaults."""
+    """Platform settings from VCLUSTER_PLATFORM_* variables. Unset ones keep their defaults; an empty value
+    means "none" for lists and text, and the default for the others."""
     env = os.environ if environ is None else environ
     problems: list[FieldProblem] = []
     values: dict[str, object] = {}
     for variable, (attr, kind, _help) in PLATFORM_ENV.items():
-        raw = env.get(variable, "").strip()
-        if not raw:
+        if variable not in env:
             continue
-        if kind == "cni":
-            if raw not in CNI_FLAVOURS:
-                problems.append(FieldProblem(f"env {variable}", raw, "allowed: " + ", ".join(CNI_FLAVOURS)))
-            values[attr] = cast(Cni, raw)
-        elif kind == "namespace":
-            try:
-                values[attr] = check_label(raw)
-            except ValueError as exc:
-                problems.append(FieldProblem(f"env {variable}", raw, str(exc)))
+        raw = env[variable].strip()
+        if not raw and kind not in ("cidrs", "pairs", "text", "json"):
+            continue
+        if kind in _PARSERS:
+            values[attr] = _PARSERS[kind](variable, raw, problems)
         else:
             values[attr] = _cidrs(variable, raw, problems)
     if problems:
@@ -106,6 +250,14 @@ def platform_env_defaults() -> list[dict[str, str]]:
     defaults = PlatformSettings()
     out = []
     for variable, (attr, _kind, _help) in PLATFORM_ENV.items():
-        value = getattr(defaults, attr)
-        out.append({"name": variable, "value": ",".join(value) if isinstance(value, tuple) else str(value)})
+        out.append({"name": variable, "value": env_text(getattr(defaults, attr))})
     return out
+
+
+def env_text(value: Any) -> str:
+    """A setting as its environment variable spells it."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ",".join(f"{item[0]}={item[1]}" if isinstance(item, tuple) else str(item) for item in value)
+    return str(value)

@@ -95,7 +95,8 @@ class Exposure(RequestModel):
     vip_offset: int | None = Field(None, ge=1, description="Offset of the computed VIP in the subnet (default 100).")
     api_port: Port | None = Field(None, description="External API port (default 443).")
     mode: ExposureMode | None = Field(
-        None, description="tlsRoute (default with a hostname), httpRoute, loadBalancer or none."
+        None, description="loadBalancer (a fixed VIP, or a pool address with the hostname published by "
+        "external-dns), tlsRoute, httpRoute or none; with a hostname and no mode, the platform's default."
     )
     gateway: GatewayRef | None = Field(None, description="Gateway the route attaches to.")
 
@@ -136,10 +137,13 @@ class WorkloadRepo(RequestModel):
 
 class ArgoCDIntegration(RequestModel):
     environment: DnsLabel | None = Field(None, description="Cluster label `environment` (dev: development).")
-    cluster_labels: LabelMap | None = Field(None, description="Extra labels on the ArgoCD cluster secret.")
-    cluster_annotations: StringMap | None = Field(None, description="Annotations on the ArgoCD cluster secret.")
+    cluster_labels: LabelMap | None = Field(
+        None, description="Labels on the ArgoCD cluster secret, over the platform's (ApplicationSet selectors).")
+    cluster_annotations: StringMap | None = Field(
+        None, description="Annotations on the ArgoCD cluster secret, over the platform's.")
     server_url: Literal["internal", "external"] | None = Field(
-        None, description="Which API URL ArgoCD uses: internal service (default) or the external endpoint."
+        None, description="Which API URL ArgoCD registers: the external endpoint (default, when the vCluster is "
+        "exposed; ArgoCD keys the cluster by it) or the internal service."
     )
     workload_repo: WorkloadRepo | None = None
 
@@ -161,7 +165,9 @@ class Integrations(RequestModel):
     one_password: OnePasswordIntegration | None = Field(
         None, validation_alias=AliasChoices("onePassword", "onepassword")
     )
-    metrics_server: bool | None = Field(None, description="Enable the chart's metrics-server integration.")
+    metrics_server: bool | None = Field(
+        None, description="The chart's metrics-server integration (default true: without it the tenant has no "
+        "pod or node metrics, `kubectl top` is empty and HPAs never scale).")
 
 
 class SyncPolicyAutomated(RequestModel):

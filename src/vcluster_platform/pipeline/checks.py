@@ -8,7 +8,7 @@ from ..errors import MISSING, FieldProblem, InvalidRequest, RenderInvariantError
 from ..models import EffectiveSettings
 from ..models.backing_store import dig, merged_store_problems
 from ..policy import gate
-from ..render.helm_values import base_helm_values
+from ..render.helm_values import base_helm_values, platform_helm_values
 from ..schema_store import SchemaProblem, UnknownKind, unknown_key_hint, validate_helm_values, validate_object
 
 
@@ -38,6 +38,10 @@ def check_helm_values(s: EffectiveSettings, merged: dict[str, Any]) -> None:
     own = validate_helm_values(base_helm_values(s), s.values_schema_version, where)
     if own:
         raise RenderInvariantError("rendered Helm values fail the chart schema:\n" + _lines(own))
+    platform = validate_helm_values(platform_helm_values(s), s.values_schema_version, where)
+    if platform:
+        raise InvalidRequest([FieldProblem("env VCLUSTER_PLATFORM_HELM_VALUES", s.platform.helm_values_object,
+                                           f"invalid for chart {s.chart_version}: {p}") for p in platform])
     problems = [_override_problem(s, p) for p in validate_helm_values(merged, s.values_schema_version, where)]
     store = dig(merged, ("controlPlane", "backingStore"))
     problems += [FieldProblem("spec.vcluster.helmOverrides", s.helm_overrides or MISSING,

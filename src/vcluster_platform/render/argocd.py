@@ -15,6 +15,11 @@ from .meta import SYNC_WAVE, WAVE_APPLICATION, WAVE_PROJECT, Obj, common_labels,
 
 ARGOCD_NAMESPACE = "argocd"
 RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
+# The cluster-scoped kinds the vcluster chart creates on the host: its namespace (CreateNamespace) and, for
+# syncing from the host (storage and ingress classes, volumes, the metrics proxy), a ClusterRole and binding.
+CLUSTER_RESOURCES = [{"group": "", "kind": "Namespace"},
+                     {"group": "rbac.authorization.k8s.io", "kind": "ClusterRole"},
+                     {"group": "rbac.authorization.k8s.io", "kind": "ClusterRoleBinding"}]
 
 
 def _request(s: EffectiveSettings, kind: str, name: str, wave: int, spec: dict[str, Any]) -> Obj:
@@ -31,12 +36,12 @@ def render_project_request(s: EffectiveSettings) -> Obj:
     spec = {
         "name": names.project,
         "namespace": ARGOCD_NAMESPACE,
-        "labels": common_labels(s),
+        "labels": {**common_labels(s), **dict(s.platform.project_labels)},
         "annotations": {SYNC_WAVE: str(WAVE_PROJECT)},
         "description": f"vCluster {s.name} and its workloads",
         "sourceRepos": source_repos,
         "destinations": destinations,
-        "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}],
+        "clusterResourceWhitelist": [dict(kind) for kind in CLUSTER_RESOURCES],
         "namespaceResourceWhitelist": [{"group": "*", "kind": "*"}],
     }
     return _request(s, "ArgoCDProject", names.project, WAVE_PROJECT, spec)

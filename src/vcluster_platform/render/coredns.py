@@ -7,29 +7,25 @@ from .meta import WAVE_RBAC, Obj, metadata, obj
 
 
 def corefile(s: EffectiveSettings) -> str:
-    domain = s.cluster_domain
+    """The Corefile the running tenants use (cluster-domain aware): changing it under a running vCluster
+    would only trade a known-good DNS setup for an untried one."""
     return (
         ".:1053 {\n"
-        "    errors\n"
-        "    health\n"
-        "    ready\n"
-        f"    rewrite name regex .*\\.nodes\\.vcluster\\.com kubernetes.default.svc.{domain}\n"
-        f"    kubernetes {domain} in-addr.arpa ip6.arpa {{\n"
-        "        pods insecure\n"
-        "        fallthrough in-addr.arpa ip6.arpa\n"
-        "    }\n"
-        "    hosts /etc/NodeHosts {\n"
-        "        ttl 60\n"
-        "        reload 15s\n"
-        "        fallthrough\n"
-        "    }\n"
-        "    prometheus :9153\n"
-        "    forward . /etc/resolv.conf\n"
-        "    cache 30\n"
-        "    loop\n"
-        "    loadbalance\n"
-        "}\n"
-        "import /etc/coredns/custom/*.server\n"
+        "  errors\n"
+        "  health\n"
+        "  ready\n"
+        f"  kubernetes {s.cluster_domain} in-addr.arpa ip6.arpa {{\n"
+        "    pods insecure\n"
+        "    fallthrough in-addr.arpa ip6.arpa\n"
+        "    ttl 30\n"
+        "  }\n"
+        "  prometheus 0.0.0.0:9153\n"
+        "  forward . /etc/resolv.conf\n"
+        "  cache 30\n"
+        "  loop\n"
+        "  reload\n"
+        "  loadbalance\n"
+        "}"
     )
 
 

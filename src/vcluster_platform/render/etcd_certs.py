@@ -3,7 +3,8 @@ plane mounts at /etcd-certs.
 
 Chain: a self-signed Issuer signs the tenant's etcd CA Certificate; a CA Issuer on that CA signs a server
 and a peer Certificate whose DNS names cover the etcd Service, its headless Service and every member pod, in
-short, namespace, `svc` and `svc.<clusterDomain>` forms, plus localhost/127.0.0.1. cert-manager writes one
+short, namespace, `svc` and `svc.<clusterDomain>` forms, plus localhost (and 127.0.0.1 for the server). The
+specs equal what running tenants have, so taking them over re-issues nothing. cert-manager writes one
 Secret per certificate; the control plane mounts one Secret with the keys `etcd-ca.crt`, `etcd-server.crt`,
 `etcd-server.key`, `etcd-peer.crt`, `etcd-peer.key`, so a Job combines them (and a daily CronJob repeats it,
 so renewed certificates reach the combined Secret). The pipeline itself never writes a Secret.
@@ -20,7 +21,6 @@ from .meta import WAVE_RBAC, WAVE_SECRETS, Obj, metadata, obj
 
 CERT_MANAGER_API = "cert-manager.io/v1"
 RENEW_SCHEDULE = "23 3 * * *"
-CA_DURATION = "87600h"  # ten years; the leaf certificates renew on cert-manager's default schedule
 
 
 def _issuer(s: EffectiveSettings, name: str, spec: Obj) -> Obj:
@@ -50,7 +50,7 @@ def _certificate(s: EffectiveSettings, role: str) -> Obj:
         "commonName": s.names.etcd_service,
         "secretName": name,
         "dnsNames": etcd_dns_names(s),
-        "ipAddresses": ["127.0.0.1"],
+        **({"ipAddresses": ["127.0.0.1"]} if role == "server" else {}),
         "usages": ["server auth", "client auth"],
         "privateKey": {"algorithm": "RSA", "size": 2048},
         "issuerRef": _issuer_ref(f"{s.names.etcd_service}-ca"),
@@ -64,7 +64,6 @@ def render_etcd_chain(s: EffectiveSettings) -> list[Obj]:
         "isCA": True,
         "commonName": f"{etcd}-ca",
         "secretName": f"{etcd}-ca",
-        "duration": CA_DURATION,
         "privateKey": {"algorithm": "RSA", "size": 2048},
         "issuerRef": _issuer_ref(f"{etcd}-selfsigned"),
     })

@@ -46,9 +46,8 @@ def render_route(s: EffectiveSettings) -> Obj:
 
 
 def render_exposure(s: EffectiveSettings) -> list[Obj]:
-    if not s.hostname or s.exposure_mode == "none":
+    """Routes (and their certificate) for the route modes; loadBalancer lives in the Helm values, where the
+    vCluster serves its own certificate for the hostname (proxy.extraSANs)."""
+    if not s.hostname or s.exposure_mode not in ("tlsRoute", "httpRoute"):
         return []
-    objects = [render_certificate(s)]
-    if s.exposure_mode in ("tlsRoute", "httpRoute"):
-        objects.append(render_route(s))
-    return objects
+    return [render_certificate(s), render_route(s)]

@@ -16,6 +16,7 @@ from .meta import WAVE_SECRETS, Obj, metadata, obj
 API = "external-secrets.io/v1"
 REFRESH = "1m"
 CONNECT_TOKEN_PROPERTY = "credential"
+BASE_DOMAIN = "platform.integratn.tech/base-domain"
 ARGOCD_CONFIG_TEMPLATE = (
     '{{ dict "tlsClientConfig" (dict "insecure" false "caData" .ca "certData" .cert "keyData" .key)'
     " | toJson }}"
@@ -54,23 +55,43 @@ def render_kubeconfig_secret(s: EffectiveSettings) -> Obj:
     return obj(API, "ExternalSecret", metadata(s, name, s.target_namespace, WAVE_SECRETS), spec=spec)
 
 
-def render_argocd_cluster(s: EffectiveSettings) -> Obj:
-    name = s.names.argocd_cluster_secret
-    server = s.external_url if (s.argocd_server_url == "external" and s.external_url) else s.internal_url
-    labels = {
+def cluster_server(s: EffectiveSettings) -> str:
+    """The URL ArgoCD registers the vCluster under (and keys it by)."""
+    return s.external_url if (s.argocd_server_url == "external" and s.external_url) else s.internal_url
+
+
+def cluster_labels(s: EffectiveSettings) -> dict[str, str]:
+    """The platform's selector labels, this tenant's identity, then the request's own labels."""
+    return {
+        **dict(s.platform.cluster_labels),
         "argocd.argoproj.io/secret-type": "cluster",
+        "akuity.io/argo-cd-cluster-name": s.name,
         "cluster_name": s.name,
         "cluster_role": "vcluster",
         "environment": s.environment,
         **s.cluster_labels,
     }
+
+
+def cluster_annotations(s: EffectiveSettings) -> dict[str, str]:
+    """What the platform's ApplicationSets read from the cluster secret, then the request's own annotations."""
+    derived = {"cluster_name": s.name, "environment": s.environment}
+    if s.platform.base_domain:
+        derived[BASE_DOMAIN] = s.platform.base_domain
+        derived[BASE_DOMAIN + "-sanitized"] = s.platform.base_domain.replace(".", "-")
+    if s.workload_repo_url:
+        derived.update({"workload_repo_url": s.workload_repo_url, "workload_repo_path": s.workload_repo_path,
+                        "workload_repo_revision": s.workload_repo_revision or "HEAD"})
+    return {**dict(s.platform.cluster_annotations), **derived, **s.cluster_annotations}
+
+
+def render_argocd_cluster(s: EffectiveSettings) -> Obj:
+    name = s.names.argocd_cluster_secret
     template: dict[str, Any] = {
         "engineVersion": "v2",
-        "metadata": {"labels": labels},
-        "data": {"name": s.name, "server": server, "config": ARGOCD_CONFIG_TEMPLATE},
+        "metadata": {"labels": cluster_labels(s), "annotations": cluster_annotations(s)},
+        "data": {"name": s.name, "server": cluster_server(s), "config": ARGOCD_CONFIG_TEMPLATE},
     }
-    if s.cluster_annotations:
-        template["metadata"]["annotations"] = dict(s.cluster_annotations)
     spec = {
         "refreshInterval": REFRESH,
         "secretStoreRef": _store_ref(s),

@@ -11,19 +11,21 @@ import copy
 from typing import Any
 
 from ..models import EffectiveSettings
+from ..schema_store import values_paths
 from .coredns import corefile
 
 LOADBALANCER_IP_ANNOTATION = "metallb.io/loadBalancerIPs"
+EXTERNAL_DNS_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
+API_TARGET_PORT = 8443
+# chart 0.31 added the control plane's PodDisruptionBudget; 0.30's schema refuses the key
+PDB_PATH = "controlPlane.advanced.podDisruptionBudget"
 
 
-def _control_plane(s: EffectiveSettings) -> dict[str, Any]:
-    k8s: dict[str, Any] = {"enabled": True}
-    if s.k8s_version:
-        k8s["image"] = {"tag": s.k8s_version}
+def _stateful_set(s: EffectiveSettings) -> dict[str, Any]:
     volume_claim: dict[str, Any] = {"enabled": s.persistence_enabled, "size": s.persistence_size}
     if s.storage_class:
         volume_claim["storageClass"] = s.storage_class
-    stateful_set = {
+    stateful_set: dict[str, Any] = {
         "highAvailability": {"replicas": s.replicas},
         "resources": {
             "requests": {"cpu": s.requests_cpu, "memory": s.requests_memory},
@@ -31,10 +33,35 @@ def _control_plane(s: EffectiveSettings) -> dict[str, Any]:
         },
         "persistence": {"volumeClaim": volume_claim},
     }
+    if s.platform.control_plane_image:
+        stateful_set["image"] = {"repository": s.platform.control_plane_image}
+    return stateful_set
+
+
+def api_service(s: EffectiveSettings) -> dict[str, Any]:
+    """A LoadBalancer for the API: a fixed VIP (MetalLB), or a pool address whose hostname external-dns
+    publishes; 443 outside, the API's 8443 inside."""
+    annotations = {}
+    spec: dict[str, Any] = {"type": "LoadBalancer", "ports": [
+        {"name": "https", "port": s.api_port, "protocol": "TCP", "targetPort": API_TARGET_PORT}]}
+    if s.hostname:
+        annotations[EXTERNAL_DNS_ANNOTATION] = s.hostname
+    if s.vip:
+        annotations[LOADBALANCER_IP_ANNOTATION] = s.vip
+        spec["loadBalancerIP"] = s.vip
+    return {"enabled": True, "annotations": annotations, "spec": spec}
+
+
+def _monitoring(s: EffectiveSettings) -> dict[str, Any]:
+    return {"enabled": True, "labels": {"cluster_role": "vcluster", "environment": s.environment,
+                                        "vcluster_name": s.name, "vcluster_namespace": s.target_namespace}}
+
+
+def _control_plane(s: EffectiveSettings) -> dict[str, Any]:
     sans = [x for x in (s.hostname, s.vip) if x]
     control_plane: dict[str, Any] = {
-        "distro": {"k8s": k8s},
-        "statefulSet": stateful_set,
+        "distro": {"k8s": {"enabled": True, "version": s.k8s_version}},
+        "statefulSet": _stateful_set(s),
         "backingStore": copy.deepcopy(s.backing_store_values),
         "coredns": {
             "enabled": True,
@@ -45,11 +72,28 @@ def _control_plane(s: EffectiveSettings) -> dict[str, Any]:
     if sans:
         control_plane["proxy"] = {"extraSANs": sans}
     if s.exposure_mode == "loadBalancer":
-        control_plane["service"] = {
-            "annotations": {LOADBALANCER_IP_ANNOTATION: s.vip},
-            "spec": {"type": "LoadBalancer", "loadBalancerIP": s.vip},
-        }
+        control_plane["service"] = api_service(s)
+    if s.replicas > 1 and PDB_PATH in values_paths(s.values_schema_version):
+        control_plane["advanced"] = {"podDisruptionBudget": {"enabled": True, "minAvailable": 1}}
+    if s.platform.service_monitor:
+        control_plane["serviceMonitor"] = _monitoring(s)
     return control_plane
+
+
+def _integrations(s: EffectiveSettings) -> dict[str, Any]:
+    """The chart's integrations; selector labels in the request sync the matching host ClusterIssuers and
+    ClusterSecretStores into the vCluster (what the v1 `...SelectorLabels` fields have always meant)."""
+    cert_manager: dict[str, Any] = {"enabled": s.cert_manager_sync}
+    if s.cert_manager_sync and s.issuer_selector:
+        cert_manager["sync"] = {"fromHost": {"clusterIssuers": {
+            "enabled": True, "selector": {"labels": dict(s.issuer_selector)}}}}
+    external_secrets: dict[str, Any] = {"enabled": s.external_secrets_sync}
+    if s.external_secrets_sync and s.store_selector:
+        external_secrets["sync"] = {"fromHost": {"clusterStores": {
+            "enabled": True, "selector": {"matchLabels": dict(s.store_selector)}}}}
+        external_secrets["webhook"] = {"enabled": True}
+    return {"metricsServer": {"enabled": s.metrics_server}, "externalSecrets": external_secrets,
+            "certManager": cert_manager}
 
 
 def base_helm_values(s: EffectiveSettings) -> dict[str, Any]:
@@ -61,16 +105,8 @@ def base_helm_values(s: EffectiveSettings) -> dict[str, Any]:
         "controlPlane": _control_plane(s),
         "exportKubeConfig": export,
         "networking": {"advanced": {"clusterDomain": s.cluster_domain}},
-        "sync": {"toHost": {
-            "pods": {"enabled": True},
-            "services": {"enabled": True},
-            "persistentVolumeClaims": {"enabled": True},
-        }},
-        "integrations": {
-            "metricsServer": {"enabled": s.metrics_server},
-            "externalSecrets": {"enabled": s.external_secrets_sync},
-            "certManager": {"enabled": s.cert_manager_sync},
-        },
+        "sync": {"toHost": {"pods": {"enabled": True}}},
+        "integrations": _integrations(s),
         "telemetry": {"enabled": False},
     }
     if s.isolation_mode == "strict":
@@ -89,5 +125,11 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
+def platform_helm_values(s: EffectiveSettings) -> dict[str, Any]:
+    """Ours, then what the platform gives every tenant (VCLUSTER_PLATFORM_HELM_VALUES)."""
+    return deep_merge(base_helm_values(s), s.platform.helm_values_object)
+
+
 def render_helm_values(s: EffectiveSettings) -> dict[str, Any]:
-    return deep_merge(base_helm_values(s), s.helm_overrides)
+    """Ours, then the platform's, then the request's helmOverrides."""
+    return deep_merge(platform_helm_values(s), s.helm_overrides)

@@ -15,6 +15,8 @@ PSS_LEVELS = {"standard": ("privileged", "privileged"), "strict": ("baseline", "
 def render_namespace(s: EffectiveSettings) -> list[Obj]:
     enforce, report = PSS_LEVELS[s.isolation_mode]
     labels = {
+        "platform.integratn.tech/type": "vcluster",
+        "vcluster.loft.sh/namespace": "true",
         "pod-security.kubernetes.io/enforce": enforce,
         "pod-security.kubernetes.io/audit": report,
         "pod-security.kubernetes.io/warn": report,
