@@ -181,7 +181,7 @@ def test_the_pdb_follows_what_the_chart_version_supports(revision: str, pdb: boo
     doc["spec"]["argocdApplication"]["targetRevision"] = revision
     from vcluster_platform.pipeline.configure import render_request
 
-    settings, objects = render_request(doc)  # validated against that chart version's schema
+    _settings, objects = render_request(doc)  # validated against that chart version's schema
     app = next(o for o in objects if o["kind"] == "ArgoCDApplication")
     control_plane = app["spec"]["source"]["helm"]["valuesObject"]["controlPlane"]
     assert ("podDisruptionBudget" in control_plane.get("advanced", {})) is pdb
