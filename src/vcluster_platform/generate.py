@@ -130,7 +130,34 @@ def schema_artifacts() -> dict[Path, str]:
     files.update(request_schema_artifacts(SCHEMA_OUT))
     files.update(promise_artifacts())
     files[SCHEMA_OUT / "crd-index.json"] = _json(dict(sorted(index.items())))
+    files.update(readme_artifact())
     return files
+
+
+README = REPO / "README.md"
+TABLE_BEGIN, TABLE_END = "<!-- platform-settings:begin -->", "<!-- platform-settings:end -->"
+
+
+def platform_settings_table() -> str:
+    """The README's table of platform-level settings, from the one place they are declared."""
+    from .models.platform import PLATFORM_ENV, PlatformSettings, env_text
+
+    defaults = PlatformSettings()
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for variable, (attr, _kind, help_text) in PLATFORM_ENV.items():
+        value = env_text(getattr(defaults, attr)).replace("|", "\\|")
+        shown = f"`{value}`" if value and len(value) <= 60 else ("(empty)" if not value else "see promise.yaml")
+        rows.append(f"| `{variable}` | {shown} | {help_text} |")
+    return "\n".join(rows)
+
+
+def readme_artifact() -> dict[Path, str]:
+    text = README.read_text(encoding="utf-8")
+    head, found, rest = text.partition(TABLE_BEGIN)
+    _old, found_end, tail = rest.partition(TABLE_END)
+    if not (found and found_end):
+        return {}
+    return {README: f"{head}{TABLE_BEGIN}\n{platform_settings_table()}\n{TABLE_END}{tail}"}
 
 
 def main(argv: list[str] | None = None, produce: Callable[[], dict[Path, str]] = schema_artifacts) -> int:

@@ -24,6 +24,7 @@ WORKLOAD = pod(NS, "10.244.1.20", **{"vcluster.loft.sh/managed-by": "vcluster-me
 KUBE_DNS = pod("kube-system", "10.244.0.5", **{"k8s-app": "kube-dns"})
 METRICS_SERVER = pod("kube-system", "10.244.0.6", **{"app.kubernetes.io/name": "metrics-server"})
 GATEWAY = pod("nginx-gateway-fabric", "10.244.3.5", app="nginx-gateway")
+INGRESS_CONTROLLER = pod("nginx-gateway", "10.244.3.8", app="nginx-gateway")
 ARGOCD = pod("argocd", "10.244.3.6", **{"app.kubernetes.io/name": "argocd-application-controller"})
 PROMETHEUS = pod("monitoring", "10.244.3.7", app="prometheus")
 OTHER_TENANT = pod("vcluster-other", "10.244.4.10", app="vcluster", release="other")
@@ -51,6 +52,7 @@ NEEDED = [
     ("workload to NFS", WORKLOAD, NFS, 2049, "TCP"),
     ("workload to PostgreSQL (extraEgress)", WORKLOAD, POSTGRES, 5432, "TCP"),
     ("workload to node-local DNS", WORKLOAD, NODE_LOCAL_DNS, 53, "UDP"),
+    ("host ingress controller to a tenant web pod", INGRESS_CONTROLLER, WORKLOAD, 8080, "TCP"),
 ]
 DENIED = [
     ("another tenant to the vCluster API", OTHER_TENANT, SYNCER, 8443, "TCP"),
@@ -88,9 +90,12 @@ def test_what_must_be_denied_is_denied(cni: str, mode: str, flow: str, src: Endp
 
 
 @pytest.mark.parametrize("cni", ["kubernetes", "cilium"])
-def test_internet_egress_is_standard_mode_only(cni: str) -> None:
+def test_internet_egress_and_web_ingress_are_standard_mode_only(cni: str) -> None:
     assert allowed(_policies(cni, "standard"), WORKLOAD, INTERNET, 443, "TCP", cni=cni)
     assert not allowed(_policies(cni, "strict"), WORKLOAD, INTERNET, 443, "TCP", cni=cni)
+    assert allowed(_policies(cni, "standard"), INTERNET, WORKLOAD, 443, "TCP", cni=cni)
+    assert not allowed(_policies(cni, "strict"), INTERNET, WORKLOAD, 443, "TCP", cni=cni)
+    assert not allowed(_policies(cni, "standard"), INTERNET, WORKLOAD, 8080, "TCP", cni=cni)
 
 
 def test_without_cilium_policies_a_cilium_host_would_cut_the_syncer_off() -> None:

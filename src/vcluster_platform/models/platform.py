@@ -69,6 +69,7 @@ class PlatformSettings:
     cni: Cni = "kubernetes"
     argocd_namespace: str = "argocd"
     monitoring_namespace: str = "monitoring"
+    ingress_namespaces: tuple[str, ...] = ("nginx-gateway",)
     lan_cidrs: tuple[str, ...] = RFC1918
     private_cidrs: tuple[str, ...] = RFC1918
     nfs_cidrs: tuple[str, ...] = RFC1918
@@ -99,6 +100,9 @@ PLATFORM_ENV: dict[str, tuple[str, str, str]] = {
         "argocd_namespace", "namespace", "namespace of ArgoCD, allowed to reach the vCluster API"),
     "VCLUSTER_PLATFORM_MONITORING_NAMESPACE": (
         "monitoring_namespace", "namespace", "namespace of the Prometheus stack, allowed to scrape tenant pods"),
+    "VCLUSTER_PLATFORM_INGRESS_NAMESPACES": (
+        "ingress_namespaces", "namespaces", "namespaces of the host's ingress/gateway controllers, allowed to "
+                                            "reach every tenant pod (the tenant's synced Ingresses and routes)"),
     "VCLUSTER_PLATFORM_LAN_CIDRS": (
         "lan_cidrs", "cidrs", "comma-separated ranges allowed to reach the vCluster API (8443)"),
     "VCLUSTER_PLATFORM_PRIVATE_CIDRS": (
@@ -162,6 +166,10 @@ def _namespace(variable: str, raw: str, problems: list[FieldProblem]) -> str:
         return raw
 
 
+def _namespaces(variable: str, raw: str, problems: list[FieldProblem]) -> tuple[str, ...]:
+    return tuple(_namespace(variable, part.strip(), problems) for part in raw.split(",") if part.strip())
+
+
 def _choice(allowed: tuple[str, ...]) -> Callable[[str, str, list[FieldProblem]], str]:
     def parse(variable: str, raw: str, problems: list[FieldProblem]) -> str:
         if raw not in allowed:
@@ -216,6 +224,7 @@ _PARSERS: dict[str, Callable[[str, str, list[FieldProblem]], Any]] = {
     "cni": _choice(CNI_FLAVOURS),
     "exposure": _choice(EXPOSURES),
     "namespace": _namespace,
+    "namespaces": _namespaces,
     "k8s_version": _k8s_version,
     "text": lambda _variable, raw, _problems: raw,
     "bool": _bool,
@@ -234,7 +243,7 @@ def platform_from_env(environ: Mapping[str, str] | None = None) -> PlatformSetti
         if variable not in env:
             continue
         raw = env[variable].strip()
-        if not raw and kind not in ("cidrs", "pairs", "text", "json"):
+        if not raw and kind not in ("cidrs", "pairs", "text", "json", "namespaces"):
             continue
         if kind in _PARSERS:
             values[attr] = _PARSERS[kind](variable, raw, problems)

@@ -18,6 +18,7 @@ CILIUM_API = "cilium.io/v2"
 NFS_PORTS = ((2049, "TCP"), (2049, "UDP"), (111, "TCP"), (111, "UDP"))
 DNS_PORTS = ((53, "UDP"), (53, "TCP"))
 INTERNET_PORTS = ((80, "TCP"), (443, "TCP"), (53, "UDP"), (53, "TCP"))
+WEB_PORTS = ((80, "TCP"), (443, "TCP"))
 API_SERVER_PORTS = ((443, "TCP"), (6443, "TCP"))
 VCLUSTER_API_TARGET_PORT = 8443
 METRICS_SERVER_PORT = 10250
@@ -109,6 +110,7 @@ def _baseline(s: EffectiveSettings) -> list[Obj]:
         _policy(s, "allow-monitoring", {
             "podSelector": {}, "policyTypes": ["Ingress"],
             "ingress": [{"from": [_namespace_peer(s.platform.monitoring_namespace)]}]}),
+        *_ingress_controllers(s),
         _policy(s, "allow-metrics-server", _egress(control_plane, [{
             "to": [_namespace_peer("kube-system", {"app.kubernetes.io/name": "metrics-server"})],
             "ports": _ports(((METRICS_SERVER_PORT, "TCP"),))}])),
@@ -117,7 +119,20 @@ def _baseline(s: EffectiveSettings) -> list[Obj]:
         policies.append(_policy(s, "allow-internet", _egress({}, [{
             "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(s.platform.private_cidrs)}}],
             "ports": _ports(INTERNET_PORTS)}])))
+        policies.append(_policy(s, "allow-web", {
+            "podSelector": {}, "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": _ports(WEB_PORTS)}]}))
     return policies
+
+
+def _ingress_controllers(s: EffectiveSettings) -> list[Obj]:
+    """The host's ingress/gateway controllers reach every tenant pod: the tenant's Ingresses and routes are
+    synced to the host and served there."""
+    if not s.platform.ingress_namespaces:
+        return []
+    return [_policy(s, "allow-ingress-controllers", {
+        "podSelector": {}, "policyTypes": ["Ingress"],
+        "ingress": [{"from": [_namespace_peer(ns) for ns in s.platform.ingress_namespaces]}]})]
 
 
 def _requested_egress(s: EffectiveSettings) -> list[Obj]:
