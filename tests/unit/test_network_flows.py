@@ -153,3 +153,16 @@ def test_every_policy_is_valid_against_its_schema() -> None:
         for policy in _policies(cni):
             assert validate_object(copy.deepcopy(policy)) == [], policy["metadata"]["name"]
     assert Path(SHARED / "schemas" / "cilium" / "ciliumnetworkpolicies.yaml").is_file()
+
+
+def test_long_names_stay_valid_object_names() -> None:
+    doc = yaml.safe_load((SHARED / "examples" / "real" / "vcluster-media.yaml").read_text())
+    doc["spec"]["name"] = "t" * 38
+    doc["spec"]["networkPolicies"]["extraEgress"][0]["name"] = "p" * 63
+    from vcluster_platform.policy import gate
+
+    policies = [o for o in render_all(settings_from_document(doc, PlatformSettings(cni="cilium")))
+                if "NetworkPolicy" in o["kind"]]
+    assert gate(policies) == []
+    names = [p["metadata"]["name"] for p in policies]
+    assert all(len(n) <= 63 for n in names) and len(set(names)) == len(names)

@@ -22,6 +22,16 @@ WAVE_SYNC_JOB = 3
 Obj = dict[str, Any]
 
 
+def fit_name(name: str, limit: int = 63) -> str:
+    """`name`, or when longer than a DNS-1123 label allows, its head and a stable hash of the whole."""
+    if len(name) <= limit:
+        return name
+    import hashlib
+
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:limit - 9].rstrip('-')}-{digest}"
+
+
 def common_labels(s: EffectiveSettings) -> dict[str, str]:
     return {
         "kratix.io/promise-name": PROMISE_NAME,

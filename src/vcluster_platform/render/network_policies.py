@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import EffectiveSettings
-from .meta import WAVE_RBAC, Obj, metadata, obj
+from .meta import WAVE_RBAC, Obj, fit_name, metadata, obj
 
 NETPOL_API = "networking.k8s.io/v1"
 CILIUM_API = "cilium.io/v2"
@@ -26,13 +26,13 @@ LB_SNAT_ENTITIES = ["host", "remote-node", "world"]
 
 
 def _policy(s: EffectiveSettings, name: str, spec: dict[str, Any]) -> Obj:
-    return obj(NETPOL_API, "NetworkPolicy", metadata(s, f"{s.name}-{name}", s.target_namespace, WAVE_RBAC),
+    return obj(NETPOL_API, "NetworkPolicy", metadata(s, fit_name(f"{s.name}-{name}"), s.target_namespace, WAVE_RBAC),
                spec=spec)
 
 
 def _cilium_policy(s: EffectiveSettings, name: str, spec: dict[str, Any]) -> Obj:
     return obj(CILIUM_API, "CiliumNetworkPolicy",
-               metadata(s, f"{s.name}-{name}", s.target_namespace, WAVE_RBAC), spec=spec)
+               metadata(s, fit_name(f"{s.name}-{name}"), s.target_namespace, WAVE_RBAC), spec=spec)
 
 
 def control_plane_labels(s: EffectiveSettings) -> dict[str, str]:
@@ -130,7 +130,7 @@ def _ingress_controllers(s: EffectiveSettings) -> list[Obj]:
     synced to the host and served there."""
     if not s.platform.ingress_namespaces:
         return []
-    return [_policy(s, "allow-ingress-controllers", {
+    return [_policy(s, "allow-ingress-gateways", {
         "podSelector": {}, "policyTypes": ["Ingress"],
         "ingress": [{"from": [_namespace_peer(ns) for ns in s.platform.ingress_namespaces]}]})]
 
