@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 EXAMPLES := $(wildcard promises/*/examples/*.yaml)
 RUN_DIR := build/run
 
-.PHONY: all run test lint generate check-generated bench clean venv testenv run-migration-demo
+.PHONY: all run test lint generate check-generated bench clean venv testenv run-migration-demo fuzz
 
 all: test
 
@@ -26,6 +26,10 @@ run: $(STAMP)
 # SKIP_REAL_API=1 skips the real-server tiers for a quick local loop (never in .ci/run).
 test: $(STAMP) lint check-generated
 	@$(BIN)/python tools/run_tests.py
+
+# The mutation-fuzz tier runs in `make test` with 2100 cases; this runs many more (FUZZ_SEED picks another run).
+fuzz: $(STAMP)
+	@FUZZ_CASES=$${FUZZ_CASES:-30000} $(BIN)/python -m pytest -q -s tests/fuzz
 
 testenv:
 	@bash tools/testenv/build.sh

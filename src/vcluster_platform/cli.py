@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import PROMISE_NAME
-from .errors import InvalidRequest, RenderInvariantError
+from .errors import FieldProblem, InvalidRequest, RenderInvariantError
 from .yamlio import dump, load_request_file
 
 MEDIA = "promises/vcluster-orchestrator-v2/examples/media-prod.yaml"
@@ -60,19 +60,38 @@ def pipeline_for(kind: Any) -> tuple[str, Callable[[list[str] | None], int]]:
     return PROMISE_NAME, orchestrator_main
 
 
+def _prepare_output_dir(output_dir: Path) -> None:
+    """An empty output/ (and no stale metadata/) under a directory we can write, else a clear refusal."""
+    try:
+        for sub in ("output", "metadata"):
+            shutil.rmtree(output_dir / sub, ignore_errors=True)
+        (output_dir / "output").mkdir(parents=True, exist_ok=True)
+        (output_dir / "metadata").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidRequest([FieldProblem("--output-dir", str(output_dir),
+                                           f"cannot be written: {exc.strerror}")]) from None
+
+
+def _write_failed_status(output_dir: Path, exc: InvalidRequest) -> None:
+    from .pipeline.status import failed_status
+
+    (output_dir / "metadata" / "status.yaml").write_text(dump(failed_status(exc.summary(), "InvalidRequest")))
+
+
 def render_to(request: Path, output_dir: Path, action: str = "configure") -> int:
-    """Run the real pipeline entry point on a temporary Kratix tree; copy output/ and metadata/ to output_dir."""
-    if not request.is_file():
-        print(f"{request}: no such file", file=sys.stderr)
-        return 2
+    """Run the real pipeline entry point on a temporary Kratix tree; copy output/ and metadata/ to output_dir.
+
+    A file that cannot be read as one request is refused here, naming the user's own path, with a Failed
+    status in output_dir/metadata and nothing in output_dir/output.
+    """
+    _prepare_output_dir(output_dir)
     try:
         kind = load_request_file(request).get("kind")
-    except InvalidRequest:
-        kind = None  # the pipeline itself reports the problem and writes a Failed status
+    except InvalidRequest as exc:
+        _write_failed_status(output_dir, exc)
+        print(exc.summary(), file=sys.stderr)
+        return 2
     promise, entry = pipeline_for(kind)
-    for sub in ("output", "metadata"):
-        shutil.rmtree(output_dir / sub, ignore_errors=True)
-    (output_dir / "output").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kratix-") as tmp:
         root = Path(tmp)
         (root / "input").mkdir()

@@ -14,6 +14,8 @@ class FieldProblem:
     message: str
 
     def __str__(self) -> str:
+        if self.value is NOT_APPLICABLE:
+            return f"{self.path}: {self.message}"
         return f"{self.path}: {self.message} (got {describe_value(self.value)})"
 
 
@@ -48,3 +50,4 @@ def describe_value(value: Any) -> str:
 
 
 MISSING = _MISSING
+NOT_APPLICABLE = object()  # a problem of a whole file or input, where no single value was read

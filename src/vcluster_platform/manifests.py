@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MISSING, FieldProblem, InvalidRequest
-from .yamlio import load_all_strict
+from .yamlio import load_all_strict, read_text
 
 ORCHESTRATOR_KIND = "VClusterOrchestratorV2"
 VCLUSTER_CHART = "vcluster"
@@ -42,11 +42,7 @@ def read_documents(path: Path) -> list[Document]:
     """Every YAML document under `path`, each labelled `file` or `file#N` when a file holds several."""
     documents = []
     for file in yaml_files(path):
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidRequest([FieldProblem(str(file), MISSING, f"cannot read file: {exc.strerror}")]) from None
-        docs = load_all_strict(text, str(file))
+        docs = load_all_strict(read_text(file), str(file))
         for index, obj in enumerate(docs, start=1):
             documents.append(Document(f"{file}#{index}" if len(docs) > 1 else str(file), obj))
     return documents
@@ -65,7 +61,9 @@ def key_text(key: ObjectKey) -> str:
 
 def chart_sources(app: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """(field path, source) of an Application's `spec.source` or each of its `spec.sources`."""
-    spec = app.get("spec") or {}
+    spec = app.get("spec")
+    if not isinstance(spec, dict):
+        return []
     if isinstance(spec.get("source"), dict):
         return [("spec.source", spec["source"])]
     return [(f"spec.sources[{i}]", s) for i, s in enumerate(spec.get("sources") or []) if isinstance(s, dict)]
@@ -86,14 +84,26 @@ def objects_of(path: Path) -> list[dict[str, Any]]:
     """A request file is rendered; a directory (or a file of other objects) is read as rendered objects."""
     documents = read_documents(path)
     if path.is_file() and len(documents) == 1 and isinstance(documents[0].obj, dict) and (
-            documents[0].kind == ORCHESTRATOR_KIND or documents[0].kind in ARGOCD_REQUEST_KINDS):
+            documents[0].kind == ORCHESTRATOR_KIND or documents[0].kind in ARGOCD_REQUEST_KINDS
+            or ("spec" in documents[0].obj and "apiVersion" not in documents[0].obj)):
         return render_document(documents[0].obj)
     documents = [d for d in documents if d.obj is not None]  # empty documents (a stray `---`) say nothing
-    not_objects = [d.source for d in documents if not isinstance(d.obj, dict)]
-    if not_objects:
-        raise InvalidRequest([FieldProblem(s, MISSING, "expected a Kubernetes object (a YAML mapping)")
-                              for s in not_objects])
+    problems = [p for d in documents for p in shape_problems(d)]
+    if problems:
+        raise InvalidRequest(problems)
     return [d.obj for d in documents]
+
+
+def shape_problems(document: Document) -> list[FieldProblem]:
+    """What keeps a document from being read as a Kubernetes object (a status file, with no kind, may pass)."""
+    obj = document.obj
+    if not isinstance(obj, dict):
+        return [FieldProblem(document.source, obj, "expected a Kubernetes object (a YAML mapping)")]
+    problems = [FieldProblem(f"{document.source}: {key}", obj[key], "must be a string")
+                for key in ("apiVersion", "kind") if key in obj and not isinstance(obj[key], str)]
+    if "metadata" in obj and not isinstance(obj["metadata"], dict):
+        problems.append(FieldProblem(f"{document.source}: metadata", obj["metadata"], "must be a mapping"))
+    return problems
 
 
 def with_promise_outputs(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -30,12 +30,14 @@ def object_problems(obj: Any, where: str = "") -> list[str]:
     raw_meta = obj.get("metadata")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     name = meta.get("name", "")
-    here = where or f"{kind} {meta.get('namespace', '') + '/' if meta.get('namespace') else ''}{name}"
+    namespace = meta.get("namespace")
+    here = where or f"{kind} {f'{namespace}/' if namespace else ''}{name}"
     problems = []
     if kind in FORBIDDEN_KINDS:
         problems.append(f"{here}: kind Secret is never rendered; credentials come through ExternalSecrets")
     if kind == "List" or (kind and str(kind).endswith("List")):
-        for i, item in enumerate(obj.get("items") or []):
+        items = obj.get("items")
+        for i, item in enumerate(items if isinstance(items, list) else []):
             problems += object_problems(item, f"{here} items[{i}]")
         return problems
     if not obj.get("apiVersion") or not kind:
@@ -45,14 +47,13 @@ def object_problems(obj: Any, where: str = "") -> list[str]:
     ):
         rule = "DNS-1123 label (<= 63)" if kind in LABEL_NAMED_KINDS else "DNS-1123 subdomain (<= 253)"
         problems.append(f"{here}: name {name!r} is not a valid {rule}")
-    labels = meta.get("labels") or {}
+    labels: dict[str, Any] = meta["labels"] if isinstance(meta.get("labels"), dict) else {}
     missing = [k for k in REQUIRED_LABELS if not labels.get(k)]
     if missing:
         problems.append(f"{here}: missing labels {', '.join(missing)}")
     for key, value in labels.items():
         if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
             problems.append(f"{here}: label {key}={value!r} is not a valid label value")
-    namespace = meta.get("namespace")
     if kind in CLUSTER_SCOPED:
         if namespace:
             problems.append(f"{here}: cluster-scoped kind must not carry a namespace")
@@ -82,7 +83,7 @@ def gate(objects: list[dict[str, Any]]) -> list[str]:
     problems = [p for o in objects for p in object_problems(o)]
     seen: set[tuple[str, str, str, str]] = set()
     for o in objects:
-        meta = o.get("metadata") or {}
+        meta: dict[str, Any] = o["metadata"] if isinstance(o.get("metadata"), dict) else {}
         key = (str(o.get("apiVersion")), str(o.get("kind")), str(meta.get("namespace", "")), str(meta.get("name")))
         if key in seen:
             problems.append(f"{key[1]} {key[2]}/{key[3]}: rendered twice")

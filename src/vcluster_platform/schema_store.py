@@ -155,7 +155,7 @@ def unknown_key_hint(problem: SchemaProblem, chart_version: str) -> str:
 def describe(obj: Any) -> str:
     if not isinstance(obj, dict):
         return "<not an object>"
-    meta = obj.get("metadata") or {}
+    meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
     ns = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
     return f"{obj.get('kind', '?')} {ns}{meta.get('name', '?')}"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidRequest, RenderInvariantError
-from .manifests import ORCHESTRATOR_KIND, VCLUSTER_CHART, Document, chart_sources, read_documents
+from .manifests import ORCHESTRATOR_KIND, VCLUSTER_CHART, Document, chart_sources, read_documents, shape_problems
 from .models.effective import SUPPORTED_CHART_LINES
 from .policy import object_problems
 from .schema_store import UnknownKind, describe, validate_helm_values, validate_object
@@ -45,8 +45,9 @@ def _helm_values_problems(obj: dict[str, Any]) -> list[str]:
 
 def _document_problems(document: Document) -> list[Problem]:
     obj = document.obj
-    if not isinstance(obj, dict):
-        return [Problem(document.source, "<document>", "expected a Kubernetes object (a YAML mapping)")]
+    shape = shape_problems(document)
+    if shape:
+        return [Problem(document.source, "<document>", str(p).removeprefix(document.source + ": ")) for p in shape]
     subject = describe(obj)
     if obj.get("kind") == ORCHESTRATOR_KIND:
         from .pipeline.checks import reference_warnings

@@ -171,3 +171,93 @@ def test_credentials_never_reach_status_events_or_logs(bed: Any, caplog: pytest.
     assert base64.b64decode(stored["data"][f"{bed.src.host}.password"]).decode() == bed.src.password
     assert get_migration(bed.cluster, "secrets")["metadata"]["uid"] == \
         backup["metadata"]["ownerReferences"][0]["uid"]
+
+
+def inventory(vcenter: Any) -> list[tuple[str, str]]:
+    """Every managed entity (type, name) of a vCenter: what 'nothing changed in the vCenter' compares."""
+    from pyVmomi import vim
+
+    si = vsphere_session(vcenter)
+    try:
+        view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [vim.ManagedEntity], True)
+        try:
+            return sorted((type(e).__name__, e.name) for e in view.view)
+        finally:
+            view.Destroy()
+    finally:
+        si.content.sessionManager.Logout()
+
+
+def _replace_secret(admin: Any, data: dict[str, str]) -> None:
+    admin.delete("v1", "Secret", "target-vcenter-credentials", MIGRATION_NAMESPACE)
+    admin.create({"apiVersion": "v1", "kind": "Secret", "data": data,
+                  "metadata": {"name": "target-vcenter-credentials", "namespace": MIGRATION_NAMESPACE}})
+
+
+def _topology(bed: Any, **changes: Any) -> list[dict[str, Any]]:
+    fd = failure_domain(bed.tgt)
+    fd["topology"] = {**fd["topology"], **changes}
+    return [fd]
+
+
+WRONG_FOR_THE_CLUSTER = [
+    ("unknown datacenter", lambda bed: {"failure_domains": _topology(
+        bed, datacenter="DC9", computeCluster="/DC9/host/DC0_C0", datastore="/DC9/datastore/LocalDS_0",
+        resourcePool="/DC9/host/DC0_C0/Resources", template="/DC9/vm/rhcos-template")}, None,
+     "datacenter /DC9 does not exist on vCenter"),
+    ("unknown cluster", lambda bed: {"failure_domains": _topology(
+        bed, computeCluster="/DC0/host/no-such-cluster", resourcePool=None)}, None,
+     "computeCluster /DC0/host/no-such-cluster does not exist on vCenter"),
+    ("unknown template", lambda bed: {"failure_domains": _topology(bed, template="/DC0/vm/no-template")}, None,
+     "template /DC0/vm/no-template does not exist on vCenter"),
+    ("unknown network", lambda bed: {"failure_domains": _topology(bed, networks=["no-such-net"])}, None,
+     "network 'no-such-net' does not exist in datacenter DC0"),
+    ("credentials Secret missing", lambda bed: {}, lambda admin: admin.delete(
+        "v1", "Secret", "target-vcenter-credentials", MIGRATION_NAMESPACE), "target-vcenter-credentials"),
+    ("credentials without a password", lambda bed: {}, lambda admin: _replace_secret(admin, {
+        "username": base64.b64encode(b"administrator@vsphere.local").decode()}),
+     "keys username and password are required"),
+    ("wrong credentials", lambda bed: {}, lambda admin: admin.apply({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "target-vcenter-credentials",
+                                                           "namespace": MIGRATION_NAMESPACE},
+        "data": {"username": base64.b64encode(b"administrator@vsphere.local").decode(),
+                 "password": base64.b64encode(b"not-the-password").decode()}}), "login"),
+]
+
+
+@pytest.mark.parametrize(("case", "spec", "break_cluster", "message"), WRONG_FOR_THE_CLUSTER,
+                         ids=[c[0] for c in WRONG_FOR_THE_CLUSTER])
+def test_a_spec_wrong_for_the_cluster_fails_clearly_and_changes_nothing(bed: Any, case: str, spec: Any,
+                                                                        break_cluster: Any, message: str) -> None:
+    name = "wrong-" + case.replace(" ", "-").lower()[:40]
+    delete_migrations(bed.cluster)
+    seed(bed.cluster, bed.src, bed.tgt)
+    kwargs = {k: v for k, v in spec(bed).items() if k != "failure_domains"}
+    fds = spec(bed).get("failure_domains")
+    if fds:
+        for fd in fds:
+            fd["topology"] = {k: v for k, v in fd["topology"].items() if v is not None}
+    bed.cluster.admin.create(migration(bed.tgt, name, mode="Automatic", rollbackOnFailure=False,
+                                       failure_domains=fds, **kwargs))
+    if break_cluster:
+        break_cluster(bed.cluster.admin)
+    before = (configuration(bed.cluster), inventory(bed.src), inventory(bed.tgt))
+    obj = drive(bed.cluster, name, lambda o: status(o).get("phase") == "Failed")
+    st = status(obj)
+    assert message in st["message"], st["message"]
+    assert st["completedPhases"] == []
+    assert (configuration(bed.cluster), inventory(bed.src), inventory(bed.tgt)) == before
+    condition = {c["type"]: c for c in st["conditions"]}["Failed"]
+    assert condition["status"] == "True" and condition["reason"] == "PreflightFailed"
+    assert message in condition["message"]
+
+
+@pytest.mark.parametrize("count", [0, 33])
+def test_an_empty_or_oversized_failure_domain_list_is_refused_by_the_api_server(bed: Any, count: int) -> None:
+    doc = migration(bed.tgt, f"fds-{count}")
+    doc["spec"]["failureDomains"] = [failure_domain(bed.tgt, f"fd-{i}", f"zone-{i}") for i in range(count)]
+    from testenv.kube import ApiError
+
+    with pytest.raises(ApiError) as error:
+        bed.cluster.admin.create(doc)
+    assert error.value.code == 422 and "spec.failureDomains" in error.value.message

@@ -93,8 +93,10 @@ def resolve_backing_store(r: Picker, tree: dict[str, Any] | None, schema_version
     """The store, etcd replicas and chart values from the request's backingStore (or the preset)."""
     tree = copy.deepcopy(tree or {})
     found = _schema_problems(tree, schema_version) if tree else []
-    problems.extend(found)
-    kind = _chosen_kind(r, tree, problems) if not found else str(r.pick("vcluster.backingStore.type", None))
+    if found:  # the request is refused anyway; report the chart's own words and stop here
+        problems.extend(found)
+        return BackingStore("database", 0, {})
+    kind = _chosen_kind(r, tree, problems)
     other = "database" if kind == "etcd" else "etcd"
     if other in tree and not _only_disabled(tree[other]):
         problems.append(FieldProblem(f"{PATH}.{other}", tree[other],

@@ -9,7 +9,14 @@ from pydantic import BaseModel, ValidationError
 
 from .. import API_GROUP, API_VERSION
 from ..errors import MISSING, FieldProblem, InvalidRequest
-from .names import DNS1123_LABEL_PATTERN, DNS1123_SUBDOMAIN_PATTERN, LABEL_RULE, SUBDOMAIN_RULE, check_subdomain
+from .names import (
+    DNS1123_LABEL_PATTERN,
+    DNS1123_SUBDOMAIN_PATTERN,
+    LABEL_RULE,
+    SUBDOMAIN_RULE,
+    check_label,
+    check_subdomain,
+)
 from .quantity import ALLOWED as QUANTITY_RULE
 from .quantity import QUANTITY_PATTERN
 
@@ -49,12 +56,13 @@ def parse_request(doc: Any, kind: str, spec_model: type[SpecT]) -> ParsedRequest
                                      "expected a mapping with name and namespace"))
     else:
         name, namespace = meta.get("name", ""), meta.get("namespace", "")
-        for key, value in (("metadata.name", name), ("metadata.namespace", namespace)):
+        for key, value, check in (("metadata.name", name, check_subdomain),
+                                  ("metadata.namespace", namespace, check_label)):
             if not isinstance(value, str) or not value:
                 problems.append(FieldProblem(key, value or MISSING, "required; a DNS-1123 name"))
                 continue
             try:
-                check_subdomain(value)
+                check(value)
             except ValueError as exc:
                 problems.append(FieldProblem(key, value, str(exc)))
         raw_annotations = meta.get("annotations") or {}

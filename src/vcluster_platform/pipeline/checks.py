@@ -13,9 +13,8 @@ from ..schema_store import SchemaProblem, UnknownKind, unknown_key_hint, validat
 
 
 def _chart_values_problems(values: dict[str, Any]) -> list[str]:
-    sync = values.get("sync") or {}
-    to_host = ((sync.get("toHost") or {}).get("storageClasses") or {}).get("enabled")
-    from_host = ((sync.get("fromHost") or {}).get("storageClasses") or {}).get("enabled")
+    to_host = dig(values, ("sync", "toHost", "storageClasses", "enabled"))
+    from_host = dig(values, ("sync", "fromHost", "storageClasses", "enabled"))
     if to_host is True and from_host is True:
         return ["sync.toHost.storageClasses and sync.fromHost.storageClasses cannot both be enabled"]
     return []
@@ -44,9 +43,10 @@ def check_helm_values(s: EffectiveSettings, merged: dict[str, Any]) -> None:
                                            f"invalid for chart {s.chart_version}: {p}") for p in platform])
     problems = [_override_problem(s, p) for p in validate_helm_values(merged, s.values_schema_version, where)]
     store = dig(merged, ("controlPlane", "backingStore"))
-    problems += [FieldProblem("spec.vcluster.helmOverrides", s.helm_overrides or MISSING,
-                              f"the merged Helm values are invalid for chart {s.chart_version}: {p}")
-                 for p in _chart_values_problems(merged) + merged_store_problems(store, s.backing_store)]
+    if not problems:  # rules about the chart's meaning read values whose shape the schema has accepted
+        problems += [FieldProblem("spec.vcluster.helmOverrides", s.helm_overrides or MISSING,
+                                  f"the merged Helm values are invalid for chart {s.chart_version}: {p}")
+                     for p in _chart_values_problems(merged) + merged_store_problems(store, s.backing_store)]
     if problems:
         raise InvalidRequest(problems)
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..errors import InvalidRequest
+from ..errors import FieldProblem, InvalidRequest
 from ..models import settings_from_document
-from ..models.names import syncer_managed_by
+from ..models.names import is_dns1123_label, syncer_managed_by
 
 MANAGED_BY_LABEL = "vcluster.loft.sh/managed-by"
 KEEP_VOLUMES_ANNOTATION = "platform.integratn.tech/delete-volumes"
@@ -40,14 +40,23 @@ class CleanupReport:
 
 
 def tenant_identity(doc: dict[str, Any]) -> tuple[str, str]:
-    """(name, target namespace), tolerating a request that no longer validates."""
+    """(name, target namespace), tolerating a request that no longer validates as a whole; refused (exit 2)
+    only when neither can name a tenant, since a bad name would select the wrong volumes."""
     try:
         s = settings_from_document(doc)
         return s.name, s.target_namespace
     except InvalidRequest:
-        spec = doc.get("spec") or {}
-        name = str(spec.get("name") or (doc.get("metadata") or {}).get("name") or "")
-        return name, str(spec.get("targetNamespace") or f"vcluster-{name}")
+        pass
+    spec: dict[str, Any] = doc["spec"] if isinstance(doc.get("spec"), dict) else {}
+    meta: dict[str, Any] = doc["metadata"] if isinstance(doc.get("metadata"), dict) else {}
+    name = spec.get("name") or meta.get("name")
+    namespace = spec.get("targetNamespace") or f"vcluster-{name}"
+    problems = [FieldProblem(path, value, "a DNS-1123 label is needed to find the tenant's volumes")
+                for path, value in (("spec.name", name), ("spec.targetNamespace", namespace))
+                if not isinstance(value, str) or not is_dns1123_label(value)]
+    if problems:
+        raise InvalidRequest(problems)
+    return str(name), str(namespace)
 
 
 def cleanup_volumes(api: VolumeApi, name: str, namespace: str, dry_run: bool) -> CleanupReport:
@@ -121,12 +130,13 @@ def delete_status(report: CleanupReport, dry_run: bool, name: str) -> dict[str, 
 
 
 def keeps_volumes(doc: dict[str, Any]) -> bool:
-    annotations = (doc.get("metadata") or {}).get("annotations") or {}
-    return str(annotations.get(KEEP_VOLUMES_ANNOTATION, "")).lower() == "false"
+    meta = doc.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    return isinstance(annotations, dict) and str(annotations.get(KEEP_VOLUMES_ANNOTATION, "")).lower() == "false"
 
 
 def run_delete(doc: dict[str, Any], dry_run: bool,
-               api_factory: Callable[[], VolumeApi] = kubernetes_volume_api) -> tuple[dict[str, Any], int]:
+               api_factory: Callable[[], VolumeApi] | None = None) -> tuple[dict[str, Any], int]:
     name, namespace = tenant_identity(doc)
     if keeps_volumes(doc):
         selector = f"{MANAGED_BY_LABEL}={syncer_managed_by(name, namespace)}"
@@ -135,7 +145,7 @@ def run_delete(doc: dict[str, Any], dry_run: bool,
                                                f"kubectl delete pv -l {selector}",
                 "persistentVolumes": {"selector": selector, "kept": True}}, 0
     try:
-        report = cleanup_volumes(api_factory(), name, namespace, dry_run)
+        report = cleanup_volumes((api_factory or kubernetes_volume_api)(), name, namespace, dry_run)
     except Exception as exc:  # noqa: BLE001 - reported in status and exit code
         message = f"vCluster {name}: cannot list PersistentVolumes: {describe_api_error(exc)}; {UNBLOCK}"
         return {"phase": "Failed", "message": message}, 1
