@@ -62,7 +62,19 @@ def in_process(example: Path, repeat: int = 300) -> float:
     return statistics.median(samples)
 
 
+def alias_bomb_refusal() -> tuple[float, float]:
+    """(seconds, MiB) to refuse an eight-level alias bomb, in a fresh process, imports excluded."""
+    code = ("import resource, sys, time; sys.path.insert(0, 'tests'); from unit.test_input_limits import alias_bomb; "
+            "from vcluster_platform.yamlio import load_strict; text = alias_bomb(8); t = time.perf_counter()\n"
+            "try:\n    load_strict(text)\nexcept Exception:\n    pass\n"
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    seconds, mib = subprocess.check_output([sys.executable, "-c", code], text=True, cwd=REPO).split()
+    return float(seconds), float(mib)
+
+
 def main() -> None:
+    seconds, mib = alias_bomb_refusal()
+    print(f"8-level YAML alias bomb refused in {seconds * 1000:.1f} ms, process peak RSS {mib:.1f} MiB")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpu(s); medians")
     print(f"import kratix_sdk alone: {import_cost() * 1000:.0f} ms")
     print(f"{'example':<24} {'whole process':>14} {'in-process render':>18} {'peak RSS':>10}")

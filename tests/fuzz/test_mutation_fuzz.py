@@ -100,7 +100,7 @@ def check_render(path: Path, work: Path) -> str | None:
 
 
 def check_delete(path: Path, work: Path) -> str | None:
-    outcome, target = _render(path, work, "delete")
+    outcome, _target = _render(path, work, "delete")
     if outcome.code == 0:
         return None
     if outcome.code == 2:
