@@ -10,15 +10,13 @@ import argparse
 import sys
 from typing import Any
 
-import kratix_sdk
-
 from . import API_GROUP, API_VERSION
 from .errors import FieldProblem, InvalidRequest
 from .models.argocd import ARGOCD_NAMESPACE, ArgoCDApplicationSpec, ArgoCDProjectSpec, drop_none
 from .models.parse import parse_request
 from .pipeline.checks import check_objects
 from .pipeline.harness import EXIT_OK, run
-from .pipeline.runtime import KratixDirs, read_input, to_yaml_bytes, write_outputs_atomically, write_status
+from .pipeline.runtime import KratixDirs, read_input, to_yaml_bytes, write_outputs, write_status
 
 ARGOCD_API = "argoproj.io/v1alpha1"
 PROMISE_BY_KIND = {"ArgoCDProject": "argocd-project", "ArgoCDApplication": "argocd-application"}
@@ -78,21 +76,23 @@ def render_argocd_request(doc: Any) -> dict[str, Any]:
     return rendered
 
 
-def _configure(sdk: kratix_sdk.KratixSDK, dirs: KratixDirs, args: argparse.Namespace) -> int:
-    doc, _resource = read_input(dirs)
+def _configure(dirs: KratixDirs, args: argparse.Namespace) -> int:
+    doc = read_input(dirs)
     rendered = render_argocd_request(doc)
     meta = rendered["metadata"]
     path = f"{rendered['kind'].lower()}-{meta['name']}.yaml"
-    write_outputs_atomically(sdk, dirs, {path: to_yaml_bytes(rendered)})
-    write_status(sdk, {"phase": "Scheduled", "message": f"{rendered['kind']} {meta['namespace']}/{meta['name']}",
+    write_outputs(dirs, {path: to_yaml_bytes(rendered)})
+    write_status(dirs, {"phase": "Scheduled", "message": f"{rendered['kind']} {meta['namespace']}/{meta['name']}",
                        "kind": rendered["kind"], "name": meta["name"], "namespace": meta["namespace"]})
     return EXIT_OK
 
 
-def _delete(sdk: kratix_sdk.KratixSDK, dirs: KratixDirs, args: argparse.Namespace) -> int:
-    doc, _resource = read_input(dirs)
-    name = ((doc.get("spec") or {}).get("name")) or (doc.get("metadata") or {}).get("name", "")
-    write_status(sdk, {"phase": "Deleted", "message": f"{doc.get('kind')} {name}: Kratix removes its output"})
+def _delete(dirs: KratixDirs, args: argparse.Namespace) -> int:
+    doc = read_input(dirs)
+    spec, meta = doc.get("spec"), doc.get("metadata")
+    name = (spec.get("name") if isinstance(spec, dict) else None) or (
+        meta.get("name", "") if isinstance(meta, dict) else "")
+    write_status(dirs, {"phase": "Deleted", "message": f"{doc.get('kind')} {name}: Kratix removes its output"})
     return EXIT_OK
 
 

@@ -172,7 +172,11 @@ def request_mapping(text: str, source: str) -> dict[str, Any]:
     return doc
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter when PyYAML was built with it (the wheels are): the same output, several times faster.
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
     """Block-style dumper that never emits anchors/aliases."""
 
     def ignore_aliases(self, data: Any) -> bool:

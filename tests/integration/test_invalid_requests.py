@@ -25,15 +25,15 @@ def _set(doc: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
 
 CASES: list[tuple[str, Any, str]] = [
     # (id, request document or raw YAML text, field path expected in the message)
-    ("empty-file", "", "input/object.yaml"),
-    ("whitespace-file", "   \n\n", "input/object.yaml"),
-    ("yaml-list", "- a\n- b\n", "input/object.yaml"),
-    ("yaml-scalar", "hello\n", "input/object.yaml"),
-    ("yaml-syntax", "spec: [unclosed\n", "input/object.yaml"),
-    ("two-documents", "a: 1\n---\nb: 2\n", "input/object.yaml"),
-    ("duplicate-key-top", "apiVersion: x\napiVersion: y\n", "input/object.yaml"),
+    ("empty-file", "", "request-0.yaml"),
+    ("whitespace-file", "   \n\n", "request-0.yaml"),
+    ("yaml-list", "- a\n- b\n", "request-0.yaml"),
+    ("yaml-scalar", "hello\n", "request-0.yaml"),
+    ("yaml-syntax", "spec: [unclosed\n", "request-0.yaml"),
+    ("two-documents", "a: 1\n---\nb: 2\n", "request-0.yaml"),
+    ("duplicate-key-top", "apiVersion: x\napiVersion: y\n", "request-0.yaml"),
     ("duplicate-key-nested", "apiVersion: platform.integratn.tech/v1alpha1\nkind: VClusterOrchestratorV2\n"
-     "metadata: {name: a, namespace: b}\nspec:\n  name: a\n  vcluster: {}\n  vcluster: {}\n", "input/object.yaml"),
+     "metadata: {name: a, namespace: b}\nspec:\n  name: a\n  vcluster: {}\n  vcluster: {}\n", "request-0.yaml"),
     ("wrong-kind", _set(R(), "kind", "VClusterOrchestrator"), "kind"),
     ("wrong-api", _set(R(), "apiVersion", "platform.kratix.io/v1alpha1"), "apiVersion"),
     ("no-metadata", _set(R(), "metadata", None), "metadata"),

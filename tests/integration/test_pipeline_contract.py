@@ -43,6 +43,35 @@ def test_configure_writes_outputs_status_and_selectors(tmp_path: Path) -> None:
     assert not [p for p in root.iterdir() if p.name.startswith(".kratix-staging")]
 
 
+def test_the_kratix_sdk_reads_what_the_pipeline_writes(tmp_path: Path) -> None:
+    """The pipeline writes the contract files itself (no kubernetes import at start-up); the SDK is the judge."""
+    import kratix_sdk
+
+    root = _tree(tmp_path, ORCHESTRATOR_EXAMPLES[0].read_text())
+    assert _run(root, "configure").returncode == 0
+    kratix_sdk.set_input_dir(root / "input")
+    kratix_sdk.set_output_dir(root / "output")
+    kratix_sdk.set_metadata_dir(root / "metadata")
+    sdk = kratix_sdk.KratixSDK()
+    assert sdk.read_resource_input().get_value("spec.name") == yaml.safe_load(
+        ORCHESTRATOR_EXAMPLES[0].read_text())["spec"]["name"]
+    assert sdk.read_status().get("phase") == "Scheduled"
+    assert [(s.directory, s.match_labels) for s in sdk.read_destination_selectors()] == [
+        ("platform", {"environment": "platform"})]
+
+
+def test_a_configure_run_never_imports_the_kubernetes_client(tmp_path: Path) -> None:
+    root = _tree(tmp_path, ORCHESTRATOR_EXAMPLES[0].read_text())
+    code = ("import runpy, sys\n"
+            "try:\n    runpy.run_module('vcluster_platform.pipeline', run_name='__main__')\n"
+            "except SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kubernetes', 'kratix_sdk')))")
+    env = {**os.environ, "KRATIX_ROOT": str(root), "KRATIX_WORKFLOW_ACTION": "configure"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_status_names_are_the_rendered_names(tmp_path: Path) -> None:
     root = _tree(tmp_path, request("media"))
     assert _run(root, "configure").returncode == 0

@@ -6,8 +6,6 @@ import argparse
 import os
 import sys
 
-import kratix_sdk
-
 from .configure import run_configure
 from .delete import run_delete
 from .harness import EXIT_OK, run
@@ -16,16 +14,16 @@ from .runtime import KratixDirs, read_input, write_status
 DRY_RUN_ENV = "VCLUSTER_PLATFORM_DRY_RUN"
 
 
-def _configure(sdk: kratix_sdk.KratixSDK, dirs: KratixDirs, args: argparse.Namespace) -> int:
-    run_configure(sdk, dirs)
+def _configure(dirs: KratixDirs, args: argparse.Namespace) -> int:
+    run_configure(dirs)
     return EXIT_OK
 
 
-def _delete(sdk: kratix_sdk.KratixSDK, dirs: KratixDirs, args: argparse.Namespace) -> int:
-    doc, _resource = read_input(dirs)
+def _delete(dirs: KratixDirs, args: argparse.Namespace) -> int:
+    doc = read_input(dirs)
     dry_run = args.dry_run or os.environ.get(DRY_RUN_ENV, "").lower() in ("1", "true", "yes")
     status, code = run_delete(doc, dry_run)
-    write_status(sdk, status)
+    write_status(dirs, status)
     print(status["message"], file=sys.stderr if code else sys.stdout)
     return code
 

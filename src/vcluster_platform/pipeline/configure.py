@@ -6,13 +6,11 @@ import os
 import sys
 from typing import Any
 
-import kratix_sdk
-
 from ..errors import RenderInvariantError
 from ..models import EffectiveSettings, settings_from_document
 from ..render import render_all
 from .checks import check_render, reference_warnings
-from .runtime import KratixDirs, read_input, to_yaml_bytes, write_outputs_atomically, write_status
+from .runtime import KratixDirs, read_input, to_yaml_bytes, write_destination_selectors, write_outputs, write_status
 from .status import configure_status
 
 PLATFORM_DIR = "platform"
@@ -52,13 +50,12 @@ def render_request(doc: dict[str, Any]) -> tuple[EffectiveSettings, list[dict[st
     return settings, objects
 
 
-def run_configure(sdk: kratix_sdk.KratixSDK, dirs: KratixDirs) -> None:
-    doc, _resource = read_input(dirs)
+def run_configure(dirs: KratixDirs) -> None:
+    doc = read_input(dirs)
     settings, objects = render_request(doc)
     warnings = reference_warnings(settings, objects)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    write_outputs_atomically(sdk, dirs, output_files(objects))
-    sdk.write_destination_selectors([kratix_sdk.DestinationSelector(directory=PLATFORM_DIR,
-                                                                    match_labels=platform_selector())])
-    write_status(sdk, configure_status(settings, objects, warnings))
+    write_outputs(dirs, output_files(objects))
+    write_destination_selectors(dirs, [(PLATFORM_DIR, platform_selector())])
+    write_status(dirs, configure_status(settings, objects, warnings))

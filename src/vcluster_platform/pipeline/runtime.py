@@ -1,23 +1,27 @@
-"""The Kratix file contract: directories, strict input, atomic output, status and workflow env vars."""
+"""The Kratix file contract: directories, strict input, output, status and workflow env vars.
+
+Written to the same files, in the same format, as the Kratix Python SDK (`kratix-sdk`) writes them, without
+importing it: the SDK imports the whole Kubernetes client at load, which a configure run never uses and which
+was most of a pipeline's start-up. A contract test reads what we write back with the SDK itself.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import kratix_sdk
+import yaml
 
 from ..yamlio import dump, load_request_file
 
 ACTIONS = ("configure", "delete")
-# Local runs and tests point the SDK at another tree: KRATIX_ROOT=/tmp/x uses /tmp/x/{input,output,metadata}.
+# Local runs and tests use another tree: KRATIX_ROOT=/tmp/x uses /tmp/x/{input,output,metadata}.
 ROOT_ENV = "KRATIX_ROOT"
+DEFAULT_ROOT = Path("/kratix")
 
 
 @dataclass(frozen=True)
@@ -27,56 +31,43 @@ class KratixDirs:
     metadata: Path
 
 
-def configure_sdk(env: Mapping[str, str] | None = None) -> KratixDirs:
-    """Point kratix-sdk at $KRATIX_ROOT when set (else the real /kratix) and return the directories."""
+def kratix_dirs(env: Mapping[str, str] | None = None) -> KratixDirs:
+    """$KRATIX_ROOT/{input,output,metadata} when set, else Kratix's own /kratix tree."""
     env = os.environ if env is None else env
-    root = env.get(ROOT_ENV)
-    if root:
-        kratix_sdk.set_input_dir(Path(root) / "input")
-        kratix_sdk.set_output_dir(Path(root) / "output")
-        kratix_sdk.set_metadata_dir(Path(root) / "metadata")
-    return KratixDirs(kratix_sdk.get_input_dir(), kratix_sdk.get_output_dir(), kratix_sdk.get_metadata_dir())
+    root = Path(env.get(ROOT_ENV) or DEFAULT_ROOT)
+    return KratixDirs(root / "input", root / "output", root / "metadata")
 
 
-def read_input(dirs: KratixDirs) -> tuple[dict[str, Any], Any]:
-    """The request as a plain mapping (duplicate keys rejected) and as a kratix-sdk Resource."""
-    data = load_request_file(dirs.input / "object.yaml")
-    return data, kratix_sdk.Resource(data)
+def read_input(dirs: KratixDirs) -> dict[str, Any]:
+    """The request as a plain mapping (duplicate keys and oversized documents refused)."""
+    return load_request_file(dirs.input / "object.yaml")
 
 
-def write_outputs_atomically(sdk: Any, dirs: KratixDirs, files: dict[str, bytes]) -> None:
-    """Write every file into a staging directory, then move them into the output directory.
-
-    A failure while staging leaves the output directory untouched.
-    """
-    dirs.output.mkdir(parents=True, exist_ok=True)
-    # Stage next to the output dir when we may; in a pod with a read-only root FS that is not writable,
-    # but the metadata emptyDir is.
-    parent = dirs.output.parent if os.access(dirs.output.parent, os.W_OK) else dirs.metadata
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".kratix-staging-", dir=parent))
-    try:
-        kratix_sdk.set_output_dir(staging)
-        for relative, content in files.items():
-            sdk.write_output(relative, content)
-        for relative in files:
-            target = dirs.output / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(staging / relative), str(target))
-    finally:
-        kratix_sdk.set_output_dir(dirs.output)
-        shutil.rmtree(staging, ignore_errors=True)
+def write_outputs(dirs: KratixDirs, files: dict[str, bytes]) -> None:
+    """Every output file under /kratix/output; called only once every check has passed."""
+    for relative, content in files.items():
+        target = dirs.output / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
 
 
-def write_status(sdk: Any, fields: dict[str, Any]) -> None:
-    status = kratix_sdk.Status()
-    for key, value in fields.items():
-        status.set(key, value)
-    sdk.write_status(status)
+def write_status(dirs: KratixDirs, fields: dict[str, Any]) -> None:
+    """/kratix/metadata/status.yaml, as KratixSDK.write_status writes it."""
+    dirs.metadata.mkdir(parents=True, exist_ok=True)
+    with (dirs.metadata / "status.yaml").open("w") as f:
+        yaml.safe_dump(fields, f)
 
 
-def resolve_action(argv_action: str | None, sdk: Any) -> str:
-    action = argv_action or sdk.workflow_action()
+def write_destination_selectors(dirs: KratixDirs, selectors: list[tuple[str, dict[str, str]]]) -> None:
+    """/kratix/metadata/destination-selectors.yaml, as KratixSDK.write_destination_selectors writes it."""
+    data = [{"directory": directory, "matchLabels": labels} for directory, labels in selectors]
+    dirs.metadata.mkdir(parents=True, exist_ok=True)
+    with (dirs.metadata / "destination-selectors.yaml").open("w") as f:
+        yaml.safe_dump(data, f)
+
+
+def resolve_action(argv_action: str | None, env: Mapping[str, str] | None = None) -> str:
+    action = argv_action or (os.environ if env is None else env).get("KRATIX_WORKFLOW_ACTION", "")
     if action not in ACTIONS:
         print(f"unknown workflow action {action!r}; allowed: {', '.join(ACTIONS)} "
               "(argument or KRATIX_WORKFLOW_ACTION)", file=sys.stderr)
