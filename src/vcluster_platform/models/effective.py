@@ -254,7 +254,6 @@ def resolve(
     network = _network(r, spec.network_policies, isolation, platform, problems)
     if problems:
         raise InvalidRequest(problems)
-    persistence = _get(vc, "persistence")
     settings = EffectiveSettings(
         request_name=request_name,
         request_namespace=request_namespace,
@@ -267,11 +266,7 @@ def resolve(
         replicas=replicas,
         isolation_mode=isolation,
         **resources,
-        persistence_enabled=r.pick("vcluster.persistence.enabled", _get(persistence, "enabled")),
-        persistence_size=r.pick("vcluster.persistence.size", _get(persistence, "size")),
-        storage_class=r.pick("vcluster.persistence.storageClass", _get(persistence, "storage_class")),
-        coredns_replicas=r.pick("vcluster.coredns.replicas", _get(vc, "coredns", "replicas")),
-        cluster_domain=r.pick("vcluster.networking.clusterDomain", _get(vc, "networking", "cluster_domain")),
+        **_storage_and_dns(r, vc),
         backing_store=store.kind,
         etcd_replicas=store.etcd_replicas,
         backing_store_values=store.values,
@@ -290,6 +285,17 @@ def resolve(
     r.derived("vcluster.exportKubeConfig.server", export_server,
               "request" if requested_server else "default (external URL, else in-cluster service)")
     return replace(settings, export_server=export_server)
+
+
+def _storage_and_dns(r: _Resolver, vc: Any) -> dict[str, Any]:
+    persistence = _get(vc, "persistence")
+    return {
+        "persistence_enabled": r.pick("vcluster.persistence.enabled", _get(persistence, "enabled")),
+        "persistence_size": r.pick("vcluster.persistence.size", _get(persistence, "size")),
+        "storage_class": r.pick("vcluster.persistence.storageClass", _get(persistence, "storage_class")),
+        "coredns_replicas": r.pick("vcluster.coredns.replicas", _get(vc, "coredns", "replicas")),
+        "cluster_domain": r.pick("vcluster.networking.clusterDomain", _get(vc, "networking", "cluster_domain")),
+    }
 
 
 def _namespaces(r: _Resolver, spec: VClusterOrchestratorV2Spec, request_namespace: str,
