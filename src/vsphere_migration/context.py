@@ -6,7 +6,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-from .api.models import MigrationSpec, MigrationStatus
+from .api.models import GROUP, PLURAL, VERSION, MigrationSpec, MigrationStatus
 from .openshift.backups import BackupStore
 from .openshift.cluster import INFRASTRUCTURE, VSPHERE_CREDS, Cluster, ClusterError
 from .vsphere.calllog import CallLog
@@ -38,6 +38,12 @@ class MigrationContext:
 
     def emit(self, reason: str, message: str, *, warning: bool = False) -> None:
         self.events.append(Event(reason, message, warning))
+
+    def write_ahead(self, key: str, value: str) -> None:
+        """Record what a rollback or a resumed run needs, and persist it on the API server *before* the side
+        effect it describes: a controller killed after the side effect then still finds the record."""
+        self.status.recorded[key] = value
+        self.cluster.patch_status((GROUP, VERSION, PLURAL), self.namespace, self.name, {"recorded": {key: value}})
 
     # --- cluster facts ------------------------------------------------------------------------------------
 

@@ -261,3 +261,41 @@ def test_an_empty_or_oversized_failure_domain_list_is_refused_by_the_api_server(
     with pytest.raises(ApiError) as error:
         bed.cluster.admin.create(doc)
     assert error.value.code == 422 and "spec.failureDomains" in error.value.message
+
+
+def target_tag_categories(bed: Any) -> list[str]:
+    """The tag category names on the target vCenter, read over its Automation REST API."""
+    from vsphere_migration.vsphere.calllog import CallLog
+    from vsphere_migration.vsphere.client import Endpoint, VSphereClient
+
+    endpoint = Endpoint(bed.tgt.host, bed.tgt.port, bed.tgt.ca_bundle.read_text(), False)
+    with VSphereClient(endpoint, bed.tgt.username, bed.tgt.password, CallLog()) as client:
+        return sorted(name for name in ("openshift-region", "openshift-zone") if client.find_category(name))
+
+
+PREVIOUS = {"DisableCVO": "Backup", "CreateTags": "UpdateSecrets", "CreateFolder": "CreateTags"}
+
+
+@pytest.mark.parametrize("phase", sorted(PREVIOUS))
+def test_a_kill_between_a_side_effect_and_its_status_write_still_rolls_back(bed: Any, phase: str) -> None:
+    """The reproduction: run the phase, lose its status write (as a killed controller would), run it again
+    from the persisted status, then roll back. The original state returns: CVO replicas, no tags, no folder."""
+    from testenv.migration import controller_cluster
+    from vsphere_migration.reconcile import reconcile
+    from vsphere_migration.vsphere.calllog import CallLog
+
+    name = f"kill-{phase.lower()}"
+    start(bed, name, mode="Automatic", rollbackOnFailure=False, phaseTimeouts={"CreateWorkers": "1h"})
+    before = (configuration(bed.cluster), target_inventory(bed), target_tag_categories(bed))
+    drive(bed.cluster, name, lambda o: PREVIOUS[phase] in status(o).get("completedPhases", []))
+    lost = reconcile(get_migration(bed.cluster, name), controller_cluster(bed.cluster.kubeconfig), CallLog())
+    assert phase in lost.status["completedPhases"]  # the side effect happened; its status write is dropped
+    obj = drive(bed.cluster, name, lambda o: phase in status(o).get("completedPhases", []))
+    assert status(obj)["phase"] == "Running"
+    bed.cluster.admin.request("PATCH", bed.cluster.admin.path(
+        "migration.openshift.io/v1alpha1", "VmwareCloudFoundationMigration", name, MIGRATION_NAMESPACE),
+        {"spec": {"state": "Rollback"}}, content_type="application/merge-patch+json")
+    obj = drive(bed.cluster, name, lambda o: status(o).get("phase") in ("RolledBack", "Failed"), max_steps=120)
+    assert status(obj)["phase"] == "RolledBack", status(obj)["message"]
+    assert (configuration(bed.cluster), target_inventory(bed), target_tag_categories(bed)) == before
+    assert before[0]["cvo-replicas"] == 1

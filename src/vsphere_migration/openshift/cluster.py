@@ -127,6 +127,13 @@ class Cluster:
         return self.must(f"patch {plural} {namespace}/{name}", lambda: self.custom.patch_namespaced_custom_object(
             group, version, namespace, plural, name, patch))
 
+    def patch_status(self, kind: tuple[str, str, str], namespace: str, name: str, patch: Obj) -> Obj:
+        """A JSON merge patch of an object's status subresource."""
+        group, version, plural = kind
+        return self.must(f"patch {plural}/status {namespace}/{name}",
+                         lambda: self.custom.patch_namespaced_custom_object_status(
+                             group, version, namespace, plural, name, {"status": patch}))
+
     # --- core objects -------------------------------------------------------------------------------------
 
     def config_map(self, namespace: str, name: str, *, missing_ok: bool = False) -> Any:

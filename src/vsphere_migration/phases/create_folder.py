@@ -1,5 +1,6 @@
 """Phase 6: on the target, the VM folder for the cluster's infrastructure ID (or each failure domain's folder).
-Rollback removes folders this phase created, when they are empty."""
+Rollback removes folders this phase created, when they are empty. Each folder is recorded before it is
+created, so a run killed in between still removes it (a recorded folder that was never created is skipped)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ class CreateFolder(Phase):
 
     def execute(self, ctx: MigrationContext) -> Outcome:
         created: list[str] = json.loads(ctx.status.recorded.get(CREATED, "[]"))
+        target = ctx.target()
         for path in folder_paths(ctx):
-            _folder, new = ctx.target().ensure_folder(path)
-            if new and path not in created:
-                created.append(path)
-                ctx.status.recorded[CREATED] = json.dumps(created)
+            if path not in created and target.find(path) is None:
+                created.append(path)  # written ahead: a folder found later under this name is ours
+                ctx.write_ahead(CREATED, json.dumps(created))
+            target.ensure_folder(path)
         return done(f"VM folder(s) {', '.join(folder_paths(ctx))} present ({len(created)} created)")
 
     def rollback(self, ctx: MigrationContext) -> Outcome:

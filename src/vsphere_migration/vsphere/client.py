@@ -226,21 +226,33 @@ class VSphereClient:
         self._rest_session = str(session)
         self.log.register_secret(self._rest_session)
 
-    def ensure_category(self, name: str, associable_type: str) -> tuple[str, bool]:
+    def find_category(self, name: str) -> str | None:
         for category_id in self._rest("GET", "/rest/com/vmware/cis/tagging/category") or []:
             info = self._rest("GET", f"/rest/com/vmware/cis/tagging/category/id:{quote(category_id)}")
             if info["name"] == name:
-                return str(category_id), False
+                return str(category_id)
+        return None
+
+    def ensure_category(self, name: str, associable_type: str) -> tuple[str, bool]:
+        found = self.find_category(name)
+        if found is not None:
+            return found, False
         spec = {"create_spec": {"name": name, "description": "OpenShift failure domains", "cardinality": "SINGLE",
                                 "associable_types": [associable_type]}}
         return str(self._rest("POST", "/rest/com/vmware/cis/tagging/category", spec)), True
 
-    def ensure_tag(self, name: str, category_id: str) -> tuple[str, bool]:
+    def find_tag(self, name: str, category_id: str) -> str | None:
         path = f"/rest/com/vmware/cis/tagging/tag/id:{quote(category_id)}?~action=list-tags-for-category"
         for tag_id in self._rest("POST", path) or []:
             info = self._rest("GET", f"/rest/com/vmware/cis/tagging/tag/id:{quote(tag_id)}")
             if info["name"] == name:
-                return str(tag_id), False
+                return str(tag_id)
+        return None
+
+    def ensure_tag(self, name: str, category_id: str) -> tuple[str, bool]:
+        found = self.find_tag(name, category_id)
+        if found is not None:
+            return found, False
         spec = {"create_spec": {"name": name, "description": "OpenShift failure domain", "category_id": category_id}}
         return str(self._rest("POST", "/rest/com/vmware/cis/tagging/tag", spec)), True
 
@@ -254,7 +266,10 @@ class VSphereClient:
         return True
 
     def attached_tags(self, obj: Any) -> list[str]:
-        ref = {"object_id": {"id": obj._moId, "type": type(obj).__name__.split(".")[-1]}}
+        return self.attached_tag_ids(type(obj).__name__.split(".")[-1], obj._moId)
+
+    def attached_tag_ids(self, object_type: str, object_id: str) -> list[str]:
+        ref = {"object_id": {"id": object_id, "type": object_type}}
         return list(self._rest("POST", "/rest/com/vmware/cis/tagging/tag-association?~action=list-attached-tags",
                                ref) or [])
 
