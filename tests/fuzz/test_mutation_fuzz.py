@@ -160,7 +160,10 @@ def _shrink(entry: str, seed_path: Path, mutations: list[Mutation], work: Path) 
 def test_mutated_requests_never_crash_an_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("vcluster_platform.pipeline.delete.kubernetes_volume_api", _NoVolumes)
     rng = random.Random(SEED)
-    print(f"\nmutation fuzz: seed {SEED}, {CASES} cases over {len(ENTRY_POINTS)} entry points")
+    from fuzz.conftest import RAN
+
+    RAN.append(f"mutation fuzz: FUZZ_SEED={SEED} FUZZ_CASES={CASES} over {len(ENTRY_POINTS)} entry points "
+               f"({', '.join(sorted(ENTRY_POINTS))})")
     names = sorted(ENTRY_POINTS)
     seeds = {p: load(p) for entry in names for p in ENTRY_POINTS[entry][0]}
     for case in range(CASES):
