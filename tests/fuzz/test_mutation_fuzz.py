@@ -125,6 +125,7 @@ ENTRY_POINTS: dict[str, tuple[list[Path], Callable[[Path, Path, Path], str | Non
     "render (configure pipeline)": (ORCHESTRATOR_SEEDS, lambda p, seed, work: check_render(p, work)),
     "delete pipeline": (ORCHESTRATOR_SEEDS, lambda p, seed, work: check_delete(p, work)),
     "argocd pipelines": (ARGOCD_EXAMPLES, lambda p, seed, work: check_render(p, work)),
+    "argocd delete pipelines": (ARGOCD_EXAMPLES, lambda p, seed, work: check_delete(p, work)),
     "validate": (ORCHESTRATOR_SEEDS + ARGOCD_EXAMPLES, lambda p, seed, work: _cli_check(["validate", str(p)],
                                                                                           (0, 1, 2))),
     "explain": (ORCHESTRATOR_SEEDS, lambda p, seed, work: _cli_check(["explain", str(p)], (0, 2))),
