@@ -217,6 +217,7 @@ WRONG_FOR_THE_CLUSTER = [
     ("credentials without a password", lambda bed: {}, lambda admin: _replace_secret(admin, {
         "username": base64.b64encode(b"administrator@vsphere.local").decode()}),
      "keys username and password are required"),
+    ("a vCenter answering with another certificate", lambda bed: {}, "other-ca", "certificate verify failed"),
     ("wrong credentials", lambda bed: {}, lambda admin: admin.apply({
         "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "target-vcenter-credentials",
                                                            "namespace": MIGRATION_NAMESPACE},
@@ -239,7 +240,11 @@ def test_a_spec_wrong_for_the_cluster_fails_clearly_and_changes_nothing(bed: Any
             fd["topology"] = {k: v for k, v in fd["topology"].items() if v is not None}
     bed.cluster.admin.create(migration(bed.tgt, name, mode="Automatic", rollbackOnFailure=False,
                                        failure_domains=fds, **kwargs))
-    if break_cluster:
+    if break_cluster == "other-ca":  # the target's CA bundle is the source's: the target's certificate fails
+        bed.cluster.admin.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
+            "name": "target-vcenter-ca", "namespace": MIGRATION_NAMESPACE},
+            "data": {"ca-bundle.crt": bed.src.ca_bundle.read_text()}})
+    elif break_cluster:
         break_cluster(bed.cluster.admin)
     before = (configuration(bed.cluster), inventory(bed.src), inventory(bed.tgt))
     obj = drive(bed.cluster, name, lambda o: status(o).get("phase") == "Failed")
