@@ -73,9 +73,11 @@ def _prepare_output_dir(output_dir: Path) -> None:
 
 
 def _write_failed_status(output_dir: Path, exc: InvalidRequest) -> None:
+    """The Failed status the pipeline would write, under output_dir/metadata (laid out as a Kratix tree)."""
+    from .pipeline.runtime import ROOT_ENV, kratix_dirs, write_status
     from .pipeline.status import failed_status
 
-    (output_dir / "metadata" / "status.yaml").write_text(dump(failed_status(exc.summary(), "InvalidRequest")))
+    write_status(kratix_dirs({ROOT_ENV: str(output_dir)}), failed_status(exc.summary(), "InvalidRequest"))
 
 
 def render_to(request: Path, output_dir: Path, action: str = "configure") -> int:

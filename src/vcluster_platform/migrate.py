@@ -14,11 +14,10 @@ import yaml
 
 from .errors import MISSING, FieldProblem, InvalidRequest
 from .manifests import VCLUSTER_CHART, chart_sources
+from .mapping import dig
 from .models.quantity import parse_quantity
 from .registration import credentials_of, registration_of
-
-EXTERNAL_DNS_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
-METALLB_IP_ANNOTATION = "metallb.io/loadBalancerIPs"
+from .render.helm_values import EXTERNAL_DNS_ANNOTATION, LOADBALANCER_IP_ANNOTATION
 
 Severity = Literal["recreate", "prune", "disrupt", "change"]
 # recreate/prune: the control plane or its add-ons are deleted; disrupt: clients or consumers lose access.
@@ -75,14 +74,6 @@ class Finding:
         return self.severity in BLOCKING
 
 
-def _get(data: Any, *path: str, default: Any = None) -> Any:
-    for part in path:
-        if not isinstance(data, dict) or part not in data:
-            return default
-        data = data[part]
-    return data
-
-
 def _chart_source(app: dict[str, Any]) -> dict[str, Any] | None:
     return next((s for _, s in chart_sources(app) if s.get("chart") == VCLUSTER_CHART), None)
 
@@ -124,12 +115,12 @@ def _values(objects: list[dict[str, Any]], source: dict[str, Any], release: str)
         return yaml.safe_load(helm["values"]) or {}, "Application helm.values"
     for obj in objects:
         data = obj.get("data") or {}
-        if obj.get("kind") == "ConfigMap" and str(_get(obj, "metadata", "name")).endswith("vcluster-values"):
+        if obj.get("kind") == "ConfigMap" and str(dig(obj, "metadata", "name")).endswith("vcluster-values"):
             text = data.get("values.yaml") or next(iter(data.values()), "")
             return yaml.safe_load(text) or {}, f"ConfigMap {obj['metadata']['name']}"
     for obj in objects:
-        if obj.get("kind") == "VClusterCore" and _get(obj, "spec", "name", default=release) == release:
-            return yaml.safe_load(_get(obj, "spec", "valuesYaml", default="")) or {}, "VClusterCore valuesYaml"
+        if obj.get("kind") == "VClusterCore" and dig(obj, "spec", "name", default=release) == release:
+            return yaml.safe_load(dig(obj, "spec", "valuesYaml", default="")) or {}, "VClusterCore valuesYaml"
     return {}, "none found: chart defaults assumed"
 
 
@@ -146,14 +137,14 @@ def _bytes(size: Any) -> str:
 
 
 def _backing_store(values: dict[str, Any]) -> tuple[str, int]:
-    store = _get(values, "controlPlane", "backingStore", default={}) or {}
-    ha = _get(values, "controlPlane", "statefulSet", "highAvailability", "replicas", default=1)
-    if _get(store, "etcd", "deploy", "enabled"):
-        return "etcd (deployed StatefulSet)", int(_get(store, "etcd", "deploy", "statefulSet", "highAvailability",
+    store = dig(values, "controlPlane", "backingStore", default={}) or {}
+    ha = dig(values, "controlPlane", "statefulSet", "highAvailability", "replicas", default=1)
+    if dig(store, "etcd", "deploy", "enabled"):
+        return "etcd (deployed StatefulSet)", int(dig(store, "etcd", "deploy", "statefulSet", "highAvailability",
                                                        "replicas", default=1))
-    if _get(store, "etcd", "embedded", "enabled"):
+    if dig(store, "etcd", "embedded", "enabled"):
         return "etcd (embedded)", int(ha)
-    if _get(store, "database", "external", "enabled"):
+    if dig(store, "database", "external", "enabled"):
         return "external database", 0
     return DEFAULT_BACKING_STORE, 0
 
@@ -166,36 +157,36 @@ def identity_of(objects: list[dict[str, Any]]) -> Identity:
     release = str(helm.get("releaseName") or spec["name"])  # ArgoCD's default release name is the Application's
     values, values_source = _values(objects, source, release)
     notes = []
-    if _get(values, "controlPlane", "persistence") is not None:
+    if dig(values, "controlPlane", "persistence") is not None:
         notes.append("values set controlPlane.persistence, which the chart does not read (volume claims are "
                      "controlPlane.statefulSet.persistence.volumeClaim)")
-    claim = {**DEFAULT_VOLUME_CLAIM, **(_get(values, "controlPlane", "statefulSet", "persistence", "volumeClaim",
+    claim = {**DEFAULT_VOLUME_CLAIM, **(dig(values, "controlPlane", "statefulSet", "persistence", "volumeClaim",
                                              default={}) or {})}
     store, etcd_replicas = _backing_store(values)
-    service = _get(values, "controlPlane", "service", default={}) or {}
+    service = dig(values, "controlPlane", "service", default={}) or {}
     service_spec = service.get("spec") or {}
     annotations = service.get("annotations") or {}
     routes = [o for o in objects if o.get("kind") in ("HTTPRoute", "TLSRoute")]
-    hostnames = {h for r in routes for h in _get(r, "spec", "hostnames", default=[]) or []}
+    hostnames = {h for r in routes for h in dig(r, "spec", "hostnames", default=[]) or []}
     if service_spec.get("type") == "LoadBalancer":
         hostnames |= {h.strip() for h in str(annotations.get(EXTERNAL_DNS_ANNOTATION, "")).split(",") if h.strip()}
     registration = registration_of(objects)
     kubeconfig_secret, onepassword_item = credentials_of(objects)
     statefulsets = [o for o in objects if o.get("kind") == "StatefulSet"
-                    and _get(o, "metadata", "namespace") == spec["destination"].get("namespace")]
+                    and dig(o, "metadata", "namespace") == spec["destination"].get("namespace")]
     return Identity(
         application=spec["name"], application_namespace=spec["namespace"],
-        finalizer=ARGOCD_FINALIZER in spec["finalizers"], prune=bool(_get(spec["syncPolicy"], "automated", "prune")),
+        finalizer=ARGOCD_FINALIZER in spec["finalizers"], prune=bool(dig(spec["syncPolicy"], "automated", "prune")),
         release=release, namespace=str(spec["destination"].get("namespace", "")),
         chart_repo=str(source.get("repoURL", "")), chart=str(source.get("chart", "")),
         chart_version=str(source.get("targetRevision", "")),
         statefulset=str(statefulsets[0]["metadata"]["name"]) if statefulsets else release,
         volume_claim={**{k: claim[k] for k in DEFAULT_VOLUME_CLAIM}, "size": _bytes(claim["size"])},
         backing_store=store, etcd_replicas=etcd_replicas,
-        control_plane_replicas=int(_get(values, "controlPlane", "statefulSet", "highAvailability", "replicas",
+        control_plane_replicas=int(dig(values, "controlPlane", "statefulSet", "highAvailability", "replicas",
                                         default=1)),
         service_type=str(service_spec.get("type", "ClusterIP")),
-        load_balancer_ip=str(service_spec.get("loadBalancerIP") or annotations.get(METALLB_IP_ANNOTATION, "")),
+        load_balancer_ip=str(service_spec.get("loadBalancerIP") or annotations.get(LOADBALANCER_IP_ANNOTATION, "")),
         hostnames=tuple(sorted(hostnames)), route_kinds=tuple(sorted({str(r["kind"]) for r in routes})),
         values_source=values_source, cluster_name=registration.name, cluster_server=registration.server,
         cluster_labels=registration.labels, cluster_annotations=registration.annotations,
@@ -261,11 +252,11 @@ SELECTOR_CONSEQUENCE: dict[str, tuple[Severity, str]] = {
 
 def _selector_findings(v1: Identity, v2: Identity) -> list[Finding]:
     """Dropped or changed labels/annotations block (selectors stop matching); added ones are reported."""
-    findings = []
+    findings: list[Finding] = []
+    if not v1.cluster_server:
+        return findings  # the "from" side has no registration: nothing to keep
     for attr, (severity, consequence) in SELECTOR_CONSEQUENCE.items():
         old, new = getattr(v1, attr), getattr(v2, attr)
-        if not v1.cluster_server:
-            continue  # the "from" side has no registration: nothing to keep
         lost = sorted(k for k in old if new.get(k) != old[k])
         added = sorted(k for k in new if k not in old)
         if lost:

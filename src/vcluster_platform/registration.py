@@ -33,24 +33,23 @@ def _from_request(obj: dict[str, Any]) -> Registration:
                         dict(spec.get("clusterLabels") or {}), dict(spec.get("clusterAnnotations") or {}))
 
 
-def _from_external_secret(obj: dict[str, Any]) -> Registration | None:
-    template = (((obj.get("spec") or {}).get("target") or {}).get("template") or {})
-    meta = template.get("metadata") or {}
+def _cluster_secret(meta: dict[str, Any], data: dict[str, Any]) -> Registration | None:
+    """An ArgoCD cluster secret's registration, from its metadata and (decoded) data."""
     if (meta.get("labels") or {}).get(CLUSTER_SECRET_LABEL) != "cluster":
         return None
-    data = template.get("data") or {}
     return Registration(str(data.get("name", "")), str(data.get("server", "")), dict(meta.get("labels") or {}),
                         dict(meta.get("annotations") or {}))
+
+
+def _from_external_secret(obj: dict[str, Any]) -> Registration | None:
+    template = (((obj.get("spec") or {}).get("target") or {}).get("template") or {})
+    return _cluster_secret(template.get("metadata") or {}, template.get("data") or {})
 
 
 def _from_secret(obj: dict[str, Any]) -> Registration | None:
-    meta = obj.get("metadata") or {}
-    if (meta.get("labels") or {}).get(CLUSTER_SECRET_LABEL) != "cluster":
-        return None
     data = {k: base64.b64decode(v).decode(errors="replace") for k, v in (obj.get("data") or {}).items()}
     data.update(obj.get("stringData") or {})
-    return Registration(str(data.get("name", "")), str(data.get("server", "")), dict(meta.get("labels") or {}),
-                        dict(meta.get("annotations") or {}))
+    return _cluster_secret(obj.get("metadata") or {}, data)
 
 
 def registration_of(objects: list[dict[str, Any]]) -> Registration:

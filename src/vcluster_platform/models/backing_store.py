@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import FieldProblem
+from ..mapping import dig
 from ..schema_store import validate_helm_values
 
 PATH = "spec.vcluster.backingStore"
@@ -41,27 +42,19 @@ class BackingStore:
     values: dict[str, Any]  # what goes under controlPlane.backingStore: the chosen store only
 
 
-def dig(tree: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(tree, dict):
-            return None
-        tree = tree.get(key)
-    return tree
-
-
 def _schema_problems(tree: dict[str, Any], schema_version: str) -> list[FieldProblem]:
     if not schema_version:
         return []  # the chart line itself is refused elsewhere
     prefix = "controlPlane.backingStore"
     found = validate_helm_values({"controlPlane": {"backingStore": tree}}, schema_version, "backingStore")
-    return [FieldProblem(PATH + p.path.removeprefix(prefix), dig(tree, tuple(p.path.split(".")[2:])) or tree,
+    return [FieldProblem(PATH + p.path.removeprefix(prefix), dig(tree, *p.path.split(".")[2:]) or tree,
                          f"{p.message} (vcluster chart {schema_version} schema)") for p in found]
 
 
 def _chosen_kind(r: Picker, tree: dict[str, Any], problems: list[FieldProblem]) -> str:
-    flags = {kind: dig(tree, path) for kind, path in ENABLED.items()}
+    flags = {kind: dig(tree, *path) for kind, path in ENABLED.items()}
     for path in EXTERNAL:
-        if dig(tree, path):
+        if dig(tree, *path):
             problems.append(FieldProblem(f"{PATH}.{'.'.join(path)}", True,
                                          "an external datastore is not offered; allowed: etcd.deploy (deployed "
                                          "etcd) or database.embedded"))
@@ -106,7 +99,7 @@ def resolve_backing_store(r: Picker, tree: dict[str, Any] | None, schema_version
         r.derived("vcluster.backingStore.etcdReplicas", 0, "derived (no etcd)")
         chosen.setdefault("embedded", {})["enabled"] = True
         return BackingStore("database", 0, {"database": chosen})
-    replicas = r.pick("vcluster.backingStore.etcdReplicas", dig(tree, ETCD_REPLICAS_PATH))
+    replicas = r.pick("vcluster.backingStore.etcdReplicas", dig(tree, *ETCD_REPLICAS_PATH))
     if replicas not in ETCD_MEMBERS:
         problems.append(FieldProblem(f"{PATH}.{'.'.join(ETCD_REPLICAS_PATH)}", replicas,
                                      "etcd needs an odd number of members for quorum; allowed: 1, 3, 5 or 7"))
@@ -118,7 +111,7 @@ def resolve_backing_store(r: Picker, tree: dict[str, Any] | None, schema_version
 
 def merged_store_problems(backing_store: Any, resolved_kind: str) -> list[str]:
     """Problems of the store after helmOverrides are merged in: exactly the resolved store is enabled."""
-    flags = {kind: dig(backing_store, path) for kind, path in ENABLED.items()}
+    flags = {kind: dig(backing_store, *path) for kind, path in ENABLED.items()}
     enabled = sorted(kind for kind, flag in flags.items() if flag is True)
     if enabled == [resolved_kind] or (not enabled and resolved_kind == "database"):
         return []

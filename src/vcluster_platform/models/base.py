@@ -32,7 +32,7 @@ class RequestModel(BaseModel):
     )
 
 
-def _check_ipv4_cidr(value: str) -> str:
+def check_ipv4_cidr(value: str) -> str:
     try:
         net = ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
@@ -52,6 +52,7 @@ def _check_ipv4(value: str) -> str:
     return value
 
 
+K8S_VERSION_PATTERN = r"^v1\.[0-9]{2}\.[0-9]{1,2}$"
 IPV4_PATTERN = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}$"
 IPV4_CIDR_PATTERN = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$"
 
@@ -65,7 +66,7 @@ DnsSubdomain = Annotated[
     AfterValidator(check_subdomain),
     Field(pattern=DNS1123_SUBDOMAIN_PATTERN, max_length=SUBDOMAIN_MAX),
 ]
-IPv4Cidr = Annotated[str, AfterValidator(_check_ipv4_cidr), Field(pattern=IPV4_CIDR_PATTERN)]
+IPv4Cidr = Annotated[str, AfterValidator(check_ipv4_cidr), Field(pattern=IPV4_CIDR_PATTERN)]
 IPv4Address = Annotated[str, AfterValidator(_check_ipv4), Field(pattern=IPV4_PATTERN)]
 Quantity = Annotated[
     str,

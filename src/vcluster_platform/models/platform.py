@@ -7,7 +7,6 @@ LAN range or monitoring namespace.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import FieldProblem, InvalidRequest
+from .base import K8S_VERSION_PATTERN, check_ipv4_cidr
 from .names import check_label
 
 Cni = Literal["kubernetes", "cilium"]
@@ -43,7 +43,7 @@ HELM_VALUES = json.dumps({
                    "persistentVolumes": {"enabled": True}},
     },
 }, sort_keys=True)
-K8S_VERSION_PATTERN = re.compile(r"^v1\.[0-9]{2}\.[0-9]{1,2}$")
+K8S_VERSION = re.compile(K8S_VERSION_PATTERN)
 # What the running installation's ApplicationSets select on and read: every tenant's ArgoCD cluster secret
 # carries them (a request's own clusterLabels/clusterAnnotations win key by key).
 CLUSTER_LABELS = (
@@ -141,20 +141,13 @@ PLATFORM_ENV: dict[str, tuple[str, str, str]] = {
 
 
 def _cidrs(variable: str, raw: str, problems: list[FieldProblem]) -> tuple[str, ...]:
+    """Comma-separated IPv4 CIDRs, each checked as a request's CIDR fields are."""
     out = []
-    for item in (part.strip() for part in raw.split(",")):
-        if not item:
-            continue
+    for item in (part.strip() for part in raw.split(",") if part.strip()):
         try:
-            net = ipaddress.ip_network(item, strict=True)
-        except ValueError:
-            problems.append(FieldProblem(f"env {variable}", item, "allowed: IPv4 CIDRs with host bits zero, "
-                                                                   "comma-separated (e.g. 10.0.0.0/8,192.168.0.0/16)"))
-            continue
-        if net.version != 4:
-            problems.append(FieldProblem(f"env {variable}", item, "allowed: IPv4 CIDRs; IPv6 is not supported"))
-            continue
-        out.append(item)
+            out.append(check_ipv4_cidr(item))
+        except ValueError as exc:
+            problems.append(FieldProblem(f"env {variable}", item, f"{exc}; comma-separated"))
     return tuple(out)
 
 
@@ -179,7 +172,7 @@ def _choice(allowed: tuple[str, ...]) -> Callable[[str, str, list[FieldProblem]]
 
 
 def _k8s_version(variable: str, raw: str, problems: list[FieldProblem]) -> str:
-    if not K8S_VERSION_PATTERN.match(raw):
+    if not K8S_VERSION.match(raw):
         problems.append(FieldProblem(f"env {variable}", raw, "allowed: a Kubernetes version such as v1.34.3"))
     return raw
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator
 
 from .base import (
+    K8S_VERSION_PATTERN,
     DnsLabel,
     DnsSubdomain,
     FreeForm,
@@ -60,7 +61,7 @@ class ExportKubeConfig(RequestModel):
 class VClusterSettings(RequestModel):
     preset: Preset | None = Field(None, description="Sizing preset: dev (default) or prod.")
     k8s_version: str | None = Field(
-        None, alias="k8sVersion", pattern=r"^v1\.[0-9]{2}\.[0-9]{1,2}$", description="Kubernetes version, e.g. v1.34.3."
+        None, alias="k8sVersion", pattern=K8S_VERSION_PATTERN, description="Kubernetes version, e.g. v1.34.3."
     )
     replicas: int | None = Field(None, ge=1, le=9, description="Control-plane replicas (dev 1, prod 3).")
     isolation_mode: IsolationMode | None = Field(None, description="standard (default) or strict.")

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import MISSING, FieldProblem, InvalidRequest, RenderInvariantError
+from ..mapping import dig
 from ..models import EffectiveSettings
-from ..models.backing_store import dig, merged_store_problems
+from ..models.backing_store import merged_store_problems
 from ..policy import gate
 from ..render.helm_values import base_helm_values, platform_helm_values
 from ..schema_store import SchemaProblem, UnknownKind, unknown_key_hint, validate_helm_values, validate_object
 
 
 def _chart_values_problems(values: dict[str, Any]) -> list[str]:
-    to_host = dig(values, ("sync", "toHost", "storageClasses", "enabled"))
-    from_host = dig(values, ("sync", "fromHost", "storageClasses", "enabled"))
+    to_host = dig(values, "sync", "toHost", "storageClasses", "enabled")
+    from_host = dig(values, "sync", "fromHost", "storageClasses", "enabled")
     if to_host is True and from_host is True:
         return ["sync.toHost.storageClasses and sync.fromHost.storageClasses cannot both be enabled"]
     return []
@@ -22,7 +23,7 @@ def _chart_values_problems(values: dict[str, Any]) -> list[str]:
 
 def _override_problem(s: EffectiveSettings, p: SchemaProblem) -> FieldProblem:
     """A schema problem of the merged values, reported at its path inside helmOverrides with a hint."""
-    value = dig(s.helm_overrides, tuple(p.path.split("."))) if p.path else s.helm_overrides
+    value = dig(s.helm_overrides, *p.path.split(".")) if p.path else s.helm_overrides
     if p.unexpected and isinstance(value, dict):
         value = {k: value[k] for k in p.unexpected if k in value} or value
     where = f"spec.vcluster.helmOverrides{'.' + p.path if p.path else ''}"
@@ -42,7 +43,7 @@ def check_helm_values(s: EffectiveSettings, merged: dict[str, Any]) -> None:
         raise InvalidRequest([FieldProblem("env VCLUSTER_PLATFORM_HELM_VALUES", s.platform.helm_values_object,
                                            f"invalid for chart {s.chart_version}: {p}") for p in platform])
     problems = [_override_problem(s, p) for p in validate_helm_values(merged, s.values_schema_version, where)]
-    store = dig(merged, ("controlPlane", "backingStore"))
+    store = dig(merged, "controlPlane", "backingStore")
     if not problems:  # rules about the chart's meaning read values whose shape the schema has accepted
         problems += [FieldProblem("spec.vcluster.helmOverrides", s.helm_overrides or MISSING,
                                   f"the merged Helm values are invalid for chart {s.chart_version}: {p}")

@@ -51,19 +51,22 @@ def write_outputs(dirs: KratixDirs, files: dict[str, bytes]) -> None:
         target.write_bytes(content)
 
 
+def _write_metadata(dirs: KratixDirs, name: str, data: Any) -> None:
+    """A file under /kratix/metadata, dumped as the SDK dumps it (yaml.safe_dump)."""
+    dirs.metadata.mkdir(parents=True, exist_ok=True)
+    with (dirs.metadata / name).open("w") as f:
+        yaml.safe_dump(data, f)
+
+
 def write_status(dirs: KratixDirs, fields: dict[str, Any]) -> None:
     """/kratix/metadata/status.yaml, as KratixSDK.write_status writes it."""
-    dirs.metadata.mkdir(parents=True, exist_ok=True)
-    with (dirs.metadata / "status.yaml").open("w") as f:
-        yaml.safe_dump(fields, f)
+    _write_metadata(dirs, "status.yaml", fields)
 
 
 def write_destination_selectors(dirs: KratixDirs, selectors: list[tuple[str, dict[str, str]]]) -> None:
     """/kratix/metadata/destination-selectors.yaml, as KratixSDK.write_destination_selectors writes it."""
-    data = [{"directory": directory, "matchLabels": labels} for directory, labels in selectors]
-    dirs.metadata.mkdir(parents=True, exist_ok=True)
-    with (dirs.metadata / "destination-selectors.yaml").open("w") as f:
-        yaml.safe_dump(data, f)
+    _write_metadata(dirs, "destination-selectors.yaml",
+                    [{"directory": directory, "matchLabels": labels} for directory, labels in selectors])
 
 
 def resolve_action(argv_action: str | None, env: Mapping[str, str] | None = None) -> str:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 
 from ..models import EffectiveSettings
-from ..sync_script import KIT, KIT_FILE, MERGE_SCRIPT, MERGE_SCRIPT_DIGEST, MERGE_SCRIPT_FILE, SYNC_IMAGE
-from .jobs import SA_DIR, identity, job_spec, script_container, script_pod
+from ..sync_script import MERGE_SCRIPT, MERGE_SCRIPT_DIGEST, MERGE_SCRIPT_FILE, SYNC_IMAGE
+from .jobs import SA_DIR, identity, job_spec, script_configmap, script_container, script_pod
 from .meta import WAVE_RBAC, WAVE_SECRETS, Obj, metadata, obj
 
 CERT_MANAGER_API = "cert-manager.io/v1"
@@ -97,8 +97,7 @@ def render_merge_rbac(s: EffectiveSettings) -> list[Obj]:
         {"apiGroups": [""], "resources": ["secrets"], "resourceNames": [target], "verbs": ["update"]},
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
     ]
-    script = obj("v1", "ConfigMap", metadata(s, s.names.etcd_merge, s.target_namespace, WAVE_RBAC),
-                 data={MERGE_SCRIPT_FILE: MERGE_SCRIPT, KIT_FILE: KIT})
+    script = script_configmap(s, s.names.etcd_merge, WAVE_RBAC, MERGE_SCRIPT_FILE, MERGE_SCRIPT)
     return [*identity(s, s.names.etcd_merge, WAVE_RBAC, rules), script]
 
 

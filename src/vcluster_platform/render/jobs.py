@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import EffectiveSettings
+from ..sync_script import KIT, KIT_FILE
 from .meta import Obj, metadata, obj
 
 RUN_AS = 65532
@@ -42,6 +43,12 @@ def identity(s: EffectiveSettings, name: str, wave: int, rules: list[Obj]) -> li
                   roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
                   subjects=[{"kind": "ServiceAccount", "name": name, "namespace": ns}])
     return [account, role, binding]
+
+
+def script_configmap(s: EffectiveSettings, name: str, wave: int, script_file: str, script: str) -> Obj:
+    """The ConfigMap a Job's program runs from: the program and the jobkit module it imports."""
+    return obj("v1", "ConfigMap", metadata(s, name, s.target_namespace, wave),
+               data={script_file: script, KIT_FILE: KIT})
 
 
 def script_container(image: str, script_file: str, env: dict[str, str], extra_mounts: list[Obj]) -> Obj:

@@ -8,8 +8,8 @@ changes with the `platform.integratn.tech/reconcile-at` annotation or any input 
 from __future__ import annotations
 
 from ..models import EffectiveSettings
-from ..sync_script import KIT, KIT_FILE, SCRIPT, SCRIPT_FILE, SYNC_IMAGE
-from .jobs import SA_DIR, identity, job_spec, script_container, script_pod
+from ..sync_script import SCRIPT, SCRIPT_FILE, SYNC_IMAGE
+from .jobs import SA_DIR, identity, job_spec, script_configmap, script_container, script_pod
 from .meta import WAVE_RBAC, WAVE_SYNC_JOB, Obj, metadata, obj
 
 RECONCILE_AT = "platform.integratn.tech/reconcile-at"
@@ -19,8 +19,7 @@ def render_sync_rbac(s: EffectiveSettings) -> list[Obj]:
     names = s.names
     rules = [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": [names.vcluster_secret],
               "verbs": ["get"]}]
-    script = obj("v1", "ConfigMap", metadata(s, names.sync_script_configmap, s.target_namespace, WAVE_RBAC),
-                 data={SCRIPT_FILE: SCRIPT, KIT_FILE: KIT})
+    script = script_configmap(s, names.sync_script_configmap, WAVE_RBAC, SCRIPT_FILE, SCRIPT)
     return [*identity(s, names.sync_service_account, WAVE_RBAC, rules), script]
 
 
