@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 EXAMPLES := $(wildcard promises/*/examples/*.yaml)
 RUN_DIR := build/run
 
-.PHONY: all run test lint generate check-generated bench clean venv testenv run-migration-demo fuzz
+.PHONY: all run test lint generate check-generated bench clean venv testenv run-migration-demo fuzz images wheelhouse
 
 all: test
 
@@ -30,6 +30,14 @@ test: $(STAMP) lint check-generated
 # The mutation-fuzz tier runs in `make test` with 2100 cases; this runs many more (FUZZ_SEED picks another run).
 fuzz: $(STAMP)
 	@FUZZ_CASES=$${FUZZ_CASES:-30000} $(BIN)/python -m pytest -q -s tests/fuzz
+
+# The three images of ./Dockerfile, built with buildah from a Debian base made here (root; see README "Images").
+images: $(STAMP)
+	@bash tools/images/build.sh
+
+# Only the wheelhouse the Dockerfile installs from, for a `docker build` elsewhere.
+wheelhouse: $(STAMP)
+	@WHEELHOUSE_ONLY=1 bash tools/images/build.sh
 
 testenv:
 	@bash tools/testenv/build.sh

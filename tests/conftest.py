@@ -58,8 +58,13 @@ SKIP_REAL_API = os.environ.get("SKIP_REAL_API") == "1"
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselection reads the markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that use a real server are marked `realapi`; SKIP_REAL_API=1 skips them (local loop only)."""
+    """Tests that use a real server are marked `realapi`, those of tests/images `images`; SKIP_REAL_API=1 skips
+    both (local loop only)."""
     for item in items:
+        if REPO / "tests" / "images" in item.path.parents:
+            item.add_marker(pytest.mark.images)
+            if SKIP_REAL_API:
+                item.add_marker(pytest.mark.skip(reason="SKIP_REAL_API=1"))
         if REAL_API_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.realapi)
             if SKIP_REAL_API:

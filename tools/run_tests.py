@@ -3,8 +3,10 @@
 The tiers are overlapped, since much of the real-server work is waiting: the unit, property and pipeline tier
 runs in the background from the start; once the test servers are built (tools/testenv/build.sh) the apply +
 controller tier runs in the background too (each tier starts its own servers), and the end-to-end tier runs in
-the foreground. Background output goes to build/test-*.log and is printed when the tier ends.
-SKIP_REAL_API=1 skips the build and the real-server tiers (a quick local loop; .ci/run never sets it).
+the foreground, then the image tier (buildah builds the three images and runs their entry points). Background
+output goes to build/test-*.log and is printed when the tier ends.
+SKIP_REAL_API=1 skips the server build, the real-server tiers and the image tier (a quick local loop; .ci/run
+never sets it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 LOGS = REPO / "build"
 PYTEST = [sys.executable, "-m", "pytest", "-q"]
+UNIT = "not realapi and not images"
 
 
 def timed(label: str, command: list[str]) -> int:
@@ -54,16 +57,18 @@ class Background:
 def main() -> int:
     LOGS.mkdir(exist_ok=True)
     if os.environ.get("SKIP_REAL_API") == "1":
-        code = timed("unit + property + pipeline tests", [*PYTEST, "-m", "not realapi", "tests"])
-        print("[timing] real-server tiers: skipped (SKIP_REAL_API=1)")
+        code = timed("unit + property + pipeline tests", [*PYTEST, "-m", UNIT, "tests"])
+        print("[timing] real-server and image tiers: skipped (SKIP_REAL_API=1)")
         return code
-    unit = Background("unit + property + pipeline tests", [*PYTEST, "-m", "not realapi", "tests"],
+    unit = Background("unit + property + pipeline tests", [*PYTEST, "-m", UNIT, "tests"],
                       LOGS / "test-unit.log")
     failures = timed("build test servers (tools/testenv)", ["bash", "tools/testenv/build.sh"])
     if not failures:
         apply = Background("apply + controller tier (kube-apiserver, etcd, vcsim)",
-                           [*PYTEST, "-m", "realapi", "--ignore=tests/e2e", "tests"], LOGS / "test-apply.log")
+                           [*PYTEST, "-m", "realapi and not images", "--ignore=tests/e2e", "tests"], LOGS / "test-apply.log")
         failures |= timed("end-to-end migration tier", [*PYTEST, "tests/e2e"])
+        failures |= timed("image tier (buildah: build the three images, run their entry points)",
+                          [*PYTEST, "-s", "-m", "images", "tests/images"])
         failures |= apply.finish()
     failures |= unit.finish()
     return 1 if failures else 0

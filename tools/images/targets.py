@@ -1,0 +1,28 @@
+"""Prints `<Dockerfile target>|<image>` for each image, from where the image names are declared:
+the promise definitions (pipelines) and the controller's Deployment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from vcluster_platform.promises import IMAGE_REGISTRY, IMAGE_TAG, PROMISES
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOYMENT = REPO / "deploy" / "vsphere-migration" / "deployment.yaml"
+TARGET_BY_ENTRY_POINT = {"vcluster-platform-pipeline": "vcluster-pipeline",
+                         "argocd-promise-pipeline": "argocd-pipeline"}
+
+
+def images() -> dict[str, str]:
+    """Dockerfile target → image reference."""
+    found = {TARGET_BY_ENTRY_POINT[p.entry_point]: f"{IMAGE_REGISTRY}/{p.image}:{IMAGE_TAG}" for p in PROMISES}
+    deployment = yaml.safe_load(DEPLOYMENT.read_text())
+    found["migration-controller"] = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    return found
+
+
+if __name__ == "__main__":
+    for target, image in images().items():
+        print(f"{target}|{image}")
