@@ -65,7 +65,8 @@ def main() -> int:
     failures = timed("build test servers (tools/testenv)", ["bash", "tools/testenv/build.sh"])
     if not failures:
         apply = Background("apply + controller tier (kube-apiserver, etcd, vcsim)",
-                           [*PYTEST, "-m", "realapi and not images", "--ignore=tests/e2e", "tests"], LOGS / "test-apply.log")
+                           [*PYTEST, "-m", "realapi and not images", "--ignore=tests/e2e", "tests"],
+                           LOGS / "test-apply.log")
         failures |= timed("end-to-end migration tier", [*PYTEST, "tests/e2e"])
         failures |= timed("image tier (buildah: build the three images, run their entry points)",
                           [*PYTEST, "-s", "-m", "images", "tests/images"])

@@ -6,7 +6,6 @@ ArgoCD CRD schemas and the policy gate, written atomically.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import Any
 
@@ -14,8 +13,9 @@ from . import API_GROUP, API_VERSION
 from .errors import FieldProblem, InvalidRequest
 from .models.argocd import ARGOCD_NAMESPACE, ArgoCDApplicationSpec, ArgoCDProjectSpec, drop_none
 from .models.parse import parse_request
+from .models.reference import model_validator
 from .pipeline.checks import check_objects
-from .pipeline.harness import EXIT_OK, run
+from .pipeline.harness import EXIT_OK, Invocation, run
 from .pipeline.runtime import KratixDirs, read_input, to_yaml_bytes, write_outputs, write_status
 
 ARGOCD_API = "argoproj.io/v1alpha1"
@@ -64,10 +64,10 @@ def render_argocd_request(doc: Any) -> dict[str, Any]:
     """Validate an ArgoCDProject/ArgoCDApplication request and render its ArgoCD object (checked)."""
     kind = doc.get("kind") if isinstance(doc, dict) else None
     if kind == "ArgoCDProject":
-        project = parse_request(doc, kind, ArgoCDProjectSpec)
+        project = parse_request(doc, kind, model_validator(ArgoCDProjectSpec))
         rendered = render_project(project.spec, project.name)
     elif kind == "ArgoCDApplication":
-        app = parse_request(doc, kind, ArgoCDApplicationSpec)
+        app = parse_request(doc, kind, model_validator(ArgoCDApplicationSpec))
         rendered = render_application(app.spec, app.name)
     else:
         raise InvalidRequest([FieldProblem("kind", kind, f"allowed: {', '.join(PROMISE_BY_KIND)} "
@@ -76,7 +76,7 @@ def render_argocd_request(doc: Any) -> dict[str, Any]:
     return rendered
 
 
-def _configure(dirs: KratixDirs, args: argparse.Namespace) -> int:
+def configure_workflow(dirs: KratixDirs, args: Invocation) -> int:
     doc = read_input(dirs)
     rendered = render_argocd_request(doc)
     meta = rendered["metadata"]
@@ -87,7 +87,7 @@ def _configure(dirs: KratixDirs, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _delete(dirs: KratixDirs, args: argparse.Namespace) -> int:
+def delete_workflow(dirs: KratixDirs, args: Invocation) -> int:
     doc = read_input(dirs)
     spec, meta = doc.get("spec"), doc.get("metadata")
     name = (spec.get("name") if isinstance(spec, dict) else None) or (
@@ -98,7 +98,7 @@ def _delete(dirs: KratixDirs, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     return run("argocd-promise-pipeline", "Configure or delete one ArgoCDProject or ArgoCDApplication request.",
-               _configure, _delete, argv)
+               configure_workflow, delete_workflow, argv)
 
 
 if __name__ == "__main__":

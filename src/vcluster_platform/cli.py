@@ -12,15 +12,13 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from collections import Counter
-from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import PROMISE_NAME
 from .errors import FieldProblem, InvalidRequest, RenderInvariantError
+from .pipeline.harness import Workflow
+from .pipeline.runtime import KratixDirs
 from .yamlio import dump, load_request_file
 
 MEDIA = "promises/vcluster-orchestrator-v2/examples/media-prod.yaml"
@@ -34,30 +32,15 @@ EXAMPLES = f"""examples:
 """
 
 
-@contextmanager
-def _environ(values: dict[str, str]) -> Any:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def pipeline_for(kind: Any) -> tuple[str, Callable[[list[str] | None], int]]:
-    """(promise name, entry point) of the pipeline that handles a request kind."""
+def workflows_for(kind: Any) -> tuple[Workflow, Workflow]:
+    """(configure, delete) workflows of the pipeline that handles a request kind."""
     if kind in ("ArgoCDProject", "ArgoCDApplication"):
-        from .argocd_pipeline import PROMISE_BY_KIND
-        from .argocd_pipeline import main as argocd_main
+        from . import argocd_pipeline
 
-        return PROMISE_BY_KIND[kind], argocd_main
-    from .pipeline.__main__ import main as orchestrator_main
+        return argocd_pipeline.configure_workflow, argocd_pipeline.delete_workflow
+    from .pipeline import __main__ as orchestrator
 
-    return PROMISE_NAME, orchestrator_main
+    return orchestrator.configure_workflow, orchestrator.delete_workflow
 
 
 def _prepare_output_dir(output_dir: Path) -> None:
@@ -81,11 +64,14 @@ def _write_failed_status(output_dir: Path, exc: InvalidRequest) -> None:
 
 
 def render_to(request: Path, output_dir: Path, action: str = "configure") -> int:
-    """Run the real pipeline entry point on a temporary Kratix tree; copy output/ and metadata/ to output_dir.
+    """Run the pipeline's own workflow for the request's kind, with output_dir laid out as a Kratix tree
+    (output/, metadata/) and the user's file as the input.
 
     A file that cannot be read as one request is refused here, naming the user's own path, with a Failed
     status in output_dir/metadata and nothing in output_dir/output.
     """
+    from .pipeline.harness import Invocation, run_workflow
+
     _prepare_output_dir(output_dir)
     try:
         kind = load_request_file(request).get("kind")
@@ -93,21 +79,9 @@ def render_to(request: Path, output_dir: Path, action: str = "configure") -> int
         _write_failed_status(output_dir, exc)
         print(exc.summary(), file=sys.stderr)
         return 2
-    promise, entry = pipeline_for(kind)
-    with tempfile.TemporaryDirectory(prefix="kratix-") as tmp:
-        root = Path(tmp)
-        (root / "input").mkdir()
-        (root / "output").mkdir()
-        (root / "metadata").mkdir()
-        shutil.copyfile(request, root / "input" / "object.yaml")
-        env = {"KRATIX_ROOT": tmp, "KRATIX_WORKFLOW_ACTION": action, "KRATIX_WORKFLOW_TYPE": "resource",
-               "KRATIX_PROMISE_NAME": promise, "KRATIX_PIPELINE_NAME": f"{promise}-{action}"}
-        with _environ(env):
-            code = entry([action])
-        shutil.copytree(root / "metadata", output_dir / "metadata", dirs_exist_ok=True)
-        if code == 0:
-            shutil.copytree(root / "output", output_dir / "output", dirs_exist_ok=True)
-    return code
+    configure, delete = workflows_for(kind)
+    dirs = KratixDirs(request.parent, output_dir / "output", output_dir / "metadata", request_file=request)
+    return run_workflow(configure if action == "configure" else delete, dirs, Invocation(action))
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -120,8 +94,11 @@ def _cmd_render(args: argparse.Namespace) -> int:
 def summarize(output_dir: Path) -> str:
     import yaml
 
+    def read(path: Path) -> Any:  # our own output: libyaml's loader is safe and fast here
+        return yaml.load(path.read_text(), Loader=yaml.CSafeLoader)  # noqa: S506
+
     files = sorted((output_dir / "output").rglob("*.yaml"))
-    status = yaml.safe_load((output_dir / "metadata" / "status.yaml").read_text()) or {}
+    status = read(output_dir / "metadata" / "status.yaml") or {}
     lines = [f"phase: {status.get('phase')}  —  {status.get('message')}"]
     vc = status.get("vcluster") or {}
     if vc:
@@ -131,7 +108,7 @@ def summarize(output_dir: Path) -> str:
                      f"{status.get('onePasswordItem')}, Application {status.get('application')}")
     kinds: Counter[str] = Counter()
     for path in files:
-        obj = yaml.safe_load(path.read_text())
+        obj = read(path)
         kinds[obj["kind"]] += 1
         meta = obj["metadata"]
         lines.append(f"  {path.relative_to(output_dir / 'output')!s:<62} {obj['kind']:<18} "

@@ -74,29 +74,31 @@ def storage_schema(crd: dict[str, Any]) -> tuple[str, Any]:
     return key, strict_schema(portable_patterns(version["schema"]["openAPIV3Schema"]))
 
 
-def _kubernetes_bundle() -> dict[str, Any]:
+def _kubernetes_kind_schemas() -> dict[str, dict[str, Any]]:
+    """apiVersion/kind → a self-contained schema of that core kind (only the definitions it reaches), so that a
+    render loads and compiles just the kinds it produces."""
     import kubernetes_validate
 
     base = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / f"v{KUBERNETES_VERSION}-local-strict"
     defs = json.loads((base / "_definitions.json").read_text())["$defs"]
     prefix = "/api/_definitions.json#/$defs/"
-    needed: dict[str, Any] = {}
+    source = f"kubernetes-validate {kubernetes_validate.__version__}, Kubernetes v{KUBERNETES_VERSION} strict"
 
-    def visit(name: str) -> None:
-        if name in needed:
-            return
-        text = json.dumps(defs[name]).replace(prefix, "#/definitions/").replace('"#/$defs/', '"#/definitions/')
-        needed[name] = json.loads(text)
-        for ref in _refs(needed[name]):
-            visit(ref.removeprefix("#/definitions/"))
+    def reachable(name: str, needed: dict[str, Any]) -> dict[str, Any]:
+        if name not in needed:
+            text = json.dumps(defs[name]).replace(prefix, "#/definitions/").replace('"#/$defs/', '"#/definitions/')
+            needed[name] = json.loads(text)
+            for ref in _refs(needed[name]):
+                reachable(ref.removeprefix("#/definitions/"), needed)
+        return needed
 
-    for definition in CORE_KINDS.values():
-        visit(definition)
-    return {
-        "source": f"kubernetes-validate {kubernetes_validate.__version__}, Kubernetes v{KUBERNETES_VERSION} strict",
-        "kinds": {k: f"#/definitions/{v}" for k, v in CORE_KINDS.items()},
-        "definitions": dict(sorted(needed.items())),
-    }
+    return {key: {"$comment": source, "$ref": f"#/definitions/{definition}",
+                  "definitions": dict(sorted(reachable(definition, {}).items()))}
+            for key, definition in CORE_KINDS.items()}
+
+
+def core_schema_file(key: str) -> str:
+    return "core-" + key.replace("/", "-").replace(".", "-").lower() + ".json"
 
 
 def _refs(node: Any) -> list[str]:
@@ -123,15 +125,25 @@ def schema_artifacts() -> dict[Path, str]:
     for version in VALUES_SCHEMAS:
         schema = json.loads((shared / "vcluster" / f"values.schema.{version}.json").read_text())
         files[SCHEMA_OUT / f"vcluster-values-{version}.json"] = _json(schema)
-    files[SCHEMA_OUT / "kubernetes-core.json"] = _json(_kubernetes_bundle())
+    for key, schema in _kubernetes_kind_schemas().items():
+        files[SCHEMA_OUT / core_schema_file(key)] = _json(schema)
+        index[key] = core_schema_file(key)
     from .promises import generated_request_schemas, promise_artifacts, request_schema_artifacts
 
     index.update({key: name for key, (name, _schema) in generated_request_schemas().items()})
     files.update(request_schema_artifacts(SCHEMA_OUT))
     files.update(promise_artifacts())
     files[SCHEMA_OUT / "crd-index.json"] = _json(dict(sorted(index.items())))
+    files[SCHEMA_OUT / "request-table.json"] = _json(_request_table())
     files.update(readme_artifact())
     return files
+
+
+def _request_table() -> dict[str, Any]:
+    from .models.request import VClusterOrchestratorV2Spec
+    from .models.request_table import request_table
+
+    return request_table(VClusterOrchestratorV2Spec)
 
 
 README = REPO / "README.md"

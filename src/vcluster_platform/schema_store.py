@@ -1,7 +1,8 @@
 """Offline schema validation of rendered objects: chart values, CRD kinds and core Kubernetes kinds.
 
 Schemas are JSON files generated into `vcluster_platform/schemas/` by `make generate` from the upstream
-copies in shared/schemas and from kubernetes-validate; nothing is fetched at run time. CRD schemas are made
+copies in shared/schemas and from kubernetes-validate, one self-contained file per kind (crd-index.json maps
+apiVersion/kind to it), loaded and compiled on first use; nothing is fetched at run time. CRD schemas are made
 strict (unknown fields rejected) because an API server would silently prune them.
 """
 
@@ -10,13 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 
-SCHEMA_PACKAGE = "vcluster_platform.schemas"
-KUBERNETES_BUNDLE = "kubernetes-core.json"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 CRD_INDEX = "crd-index.json"
 
 
@@ -36,7 +36,7 @@ class UnknownKind(Exception):
 
 
 def _load(name: str) -> Any:
-    return json.loads(resources.files(SCHEMA_PACKAGE).joinpath(name).read_text(encoding="utf-8"))
+    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
 
 
 @cache
@@ -46,31 +46,26 @@ def _crd_index() -> dict[str, str]:
 
 
 @cache
-def _kubernetes_bundle() -> dict[str, Any]:
-    bundle: dict[str, Any] = _load(KUBERNETES_BUNDLE)
-    return bundle
+def _validator_for_kind(api_version: str, kind: str) -> Any:
+    key = f"{api_version}/{kind}"
+    schema_file = _crd_index().get(key)
+    if schema_file is None:
+        raise UnknownKind(key)
+    return jsonschema_rs.Draft7Validator(_load(schema_file), validate_formats=False)
 
 
 @cache
-def _validator_for_kind(api_version: str, kind: str) -> Any:
-    key = f"{api_version}/{kind}"
-    crd_file = _crd_index().get(key)
-    if crd_file:
-        return jsonschema_rs.Draft7Validator(_load(crd_file), validate_formats=False)
-    bundle = _kubernetes_bundle()
-    ref = bundle["kinds"].get(key)
-    if ref is None:
-        raise UnknownKind(key)
-    return jsonschema_rs.Draft7Validator({"$ref": ref, "definitions": bundle["definitions"]}, validate_formats=False)
+def _values_schema(chart_version: str) -> Any:
+    return _load(f"vcluster-values-{chart_version}.json")
 
 
 @cache
 def _values_validator(chart_version: str) -> Any:
-    return jsonschema_rs.Draft202012Validator(_load(f"vcluster-values-{chart_version}.json"), validate_formats=False)
+    return jsonschema_rs.Draft202012Validator(_values_schema(chart_version), validate_formats=False)
 
 
 def known_kinds() -> list[str]:
-    return sorted([*_crd_index(), *_kubernetes_bundle()["kinds"]])
+    return sorted(_crd_index())
 
 
 def _path(parts: Any) -> str:
@@ -96,7 +91,7 @@ def _resolve(schema: dict[str, Any], node: Any) -> Any:
 @cache
 def values_paths(chart_version: str) -> tuple[str, ...]:
     """Every property path the chart's values schema defines (objects followed to a depth of 8)."""
-    schema = _load(f"vcluster-values-{chart_version}.json")
+    schema = _values_schema(chart_version)
     found: list[str] = []
 
     def walk(node: Any, prefix: str, depth: int) -> None:

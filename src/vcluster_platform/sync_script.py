@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from importlib import resources
+from pathlib import Path
 
 SYNC_IMAGE = "docker.io/library/python:3.11.11-alpine3.21"
 
 
 def _asset(name: str) -> str:
-    return resources.files("vcluster_platform.assets").joinpath(name).read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent / "assets" / name).read_text(encoding="utf-8")
 
 
 KIT_FILE = "jobkit.py"

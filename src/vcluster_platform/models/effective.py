@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FieldProblem, InvalidRequest
 from ..sync_script import SCRIPT_DIGEST
@@ -20,7 +20,9 @@ from .presets import (
     SECRET_STORE_SELECTOR_KEY,
 )
 from .quantity import parse_quantity
-from .request import VClusterOrchestratorV2Spec
+
+if TYPE_CHECKING:
+    from .request import VClusterOrchestratorV2Spec
 
 RECONCILE_AT_ANNOTATION = "platform.integratn.tech/reconcile-at"
 RESERVED_NAMESPACES = frozenset(

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import FieldProblem, InvalidRequest
-from .base import K8S_VERSION_PATTERN, check_ipv4_cidr
 from .names import check_label
+from .rules import K8S_VERSION_PATTERN, check_ipv4_cidr
 
 Cni = Literal["kubernetes", "cilium"]
 CNI_FLAVOURS: tuple[Cni, ...] = ("kubernetes", "cilium")

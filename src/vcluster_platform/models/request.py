@@ -7,7 +7,6 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator
 
 from .base import (
-    K8S_VERSION_PATTERN,
     DnsLabel,
     DnsSubdomain,
     FreeForm,
@@ -19,7 +18,8 @@ from .base import (
     RequestModel,
     StringMap,
 )
-from .names import TENANT_NAME_MAX, check_label
+from .names import TENANT_NAME_MAX
+from .rules import K8S_VERSION_PATTERN, check_sync_options, check_tenant_name, check_unique_names
 
 Preset = Literal["dev", "prod"]
 IsolationMode = Literal["standard", "strict"]
@@ -181,13 +181,7 @@ class SyncPolicy(RequestModel):
     automated: SyncPolicyAutomated | None = None
     sync_options: list[str] | None = Field(None, description="Merged with CreateNamespace=true; yours win.")
 
-    @field_validator("sync_options")
-    @classmethod
-    def _options_are_key_value(cls, value: list[str] | None) -> list[str] | None:
-        for option in value or []:
-            if "=" not in option or option.startswith("=") or any(c.isspace() for c in option):
-                raise ValueError(f"sync option {option!r} must look like Key=value (e.g. ServerSideApply=true)")
-        return value
+    _sync_options = field_validator("sync_options")(check_sync_options)
 
 
 class ArgoCDApplicationSettings(RequestModel):
@@ -231,18 +225,7 @@ class NetworkPolicies(RequestModel):
     )
     extra_egress: list[ExtraEgress] | None = Field(None, max_length=50)
 
-    @field_validator("extra_egress")
-    @classmethod
-    def _unique_names(cls, value: list[ExtraEgress] | None) -> list[ExtraEgress] | None:
-        names = [rule.name for rule in value or []]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"extraEgress names must be unique; repeated: {', '.join(duplicates)}")
-        return value
-
-
-def _check_tenant_name(value: str) -> str:
-    return check_label(value, TENANT_NAME_MAX)
+    _unique_names = field_validator("extra_egress")(check_unique_names)
 
 
 class VClusterOrchestratorV2Spec(RequestModel):
@@ -261,7 +244,4 @@ class VClusterOrchestratorV2Spec(RequestModel):
     argocd_application: ArgoCDApplicationSettings | None = None
     network_policies: NetworkPolicies | None = None
 
-    @field_validator("name", mode="after")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return _check_tenant_name(value)
+    _name = field_validator("name", mode="after")(check_tenant_name)

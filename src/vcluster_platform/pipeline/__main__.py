@@ -1,25 +1,31 @@
-"""`vcluster-platform-pipeline [configure|delete] [--dry-run]`: the orchestrator promise's entry point."""
+"""`vcluster-platform-pipeline [configure|delete] [--dry-run]`: the orchestrator promise's entry point
+(`python -m vcluster_platform.pipeline` runs the same; the console script starts at `pipeline.main`)."""
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
+import gc
 
-from .configure import run_configure
-from .delete import run_delete
-from .harness import EXIT_OK, run
-from .runtime import KratixDirs, read_input, write_status
+if __name__ == "__main__":
+    gc.disable()  # see pipeline.main
+
+import os  # noqa: E402 - after gc.disable(), so that imports run without collector passes
+import sys  # noqa: E402
+
+from .configure import run_configure  # noqa: E402
+from .harness import EXIT_OK, Invocation, run  # noqa: E402
+from .runtime import KratixDirs, read_input, write_status  # noqa: E402
 
 DRY_RUN_ENV = "VCLUSTER_PLATFORM_DRY_RUN"
 
 
-def _configure(dirs: KratixDirs, args: argparse.Namespace) -> int:
+def configure_workflow(dirs: KratixDirs, args: Invocation) -> int:
     run_configure(dirs)
     return EXIT_OK
 
 
-def _delete(dirs: KratixDirs, args: argparse.Namespace) -> int:
+def delete_workflow(dirs: KratixDirs, args: Invocation) -> int:
+    from .delete import run_delete  # only a delete run loads the API client
+
     doc = read_input(dirs)
     dry_run = args.dry_run or os.environ.get(DRY_RUN_ENV, "").lower() in ("1", "true", "yes")
     status, code = run_delete(doc, dry_run)
@@ -30,7 +36,7 @@ def _delete(dirs: KratixDirs, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     return run("vcluster-platform-pipeline", "Configure or delete one VClusterOrchestratorV2 request.",
-               _configure, _delete, argv)
+               configure_workflow, delete_workflow, argv)
 
 
 if __name__ == "__main__":

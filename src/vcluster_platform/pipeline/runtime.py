@@ -29,6 +29,11 @@ class KratixDirs:
     input: Path
     output: Path
     metadata: Path
+    request_file: Path | None = None  # the CLI's own file; in a pipeline, input/object.yaml
+
+    @property
+    def request(self) -> Path:
+        return self.request_file or self.input / "object.yaml"
 
 
 def kratix_dirs(env: Mapping[str, str] | None = None) -> KratixDirs:
@@ -40,7 +45,7 @@ def kratix_dirs(env: Mapping[str, str] | None = None) -> KratixDirs:
 
 def read_input(dirs: KratixDirs) -> dict[str, Any]:
     """The request as a plain mapping (duplicate keys and oversized documents refused)."""
-    return load_request_file(dirs.input / "object.yaml")
+    return load_request_file(dirs.request)
 
 
 def write_outputs(dirs: KratixDirs, files: dict[str, bytes]) -> None:
