@@ -30,6 +30,7 @@ class MigrationContext:
     cluster: Cluster
     log: CallLog
     events: list[Event] = field(default_factory=list)
+    finished: str | None = None  # "execute <Phase>" / "rollback <Phase>" when this step completed one
     _sessions: dict[str, VSphereClient] = field(default_factory=dict)
 
     @property

@@ -31,6 +31,7 @@ class Result:
     status: dict[str, Any]
     delay: float | None
     events: list[Event] = field(default_factory=list)
+    finished: str | None = None  # "execute <Phase>" / "rollback <Phase>": the step completed that phase
 
 
 def now() -> str:
@@ -104,6 +105,7 @@ def _execute(ctx: MigrationContext, decision: Decision) -> float | None:
         return outcome.after
     record.result, record.end_time = ("Succeeded" if outcome.kind == "done" else "Failed"), now()
     if outcome.kind == "done":
+        ctx.finished = f"execute {phase_name.value}"
         status.completed_phases.append(phase_name)
         status.progress = progress(status)
         status.current_phase = next_phase(status)
@@ -139,6 +141,7 @@ def _rollback(ctx: MigrationContext, decision: Decision) -> float | None:
                                             start_time=start, end_time=now(), message=outcome.message,
                                             vsphere_calls=ctx.log.total - calls_before))
     if ok:
+        ctx.finished = f"rollback {phase_name.value}"
         status.rolled_back_phases.append(phase_name)
         status.message = f"rolled back {phase_name.value}: {outcome.message}"
         ctx.emit("PhaseRolledBack", status.message)
@@ -203,4 +206,4 @@ def reconcile(body: dict[str, Any], cluster: Cluster, log: CallLog) -> Result:
                   "durationMs": c.duration_ms, "outcome": c.outcome, "detail": c.detail} for c in new_calls]
     status = ctx.status.model_dump(by_alias=True, exclude_none=True, mode="json")
     status["recentCalls"] = (status.get("recentCalls", []) + summaries)[-RECENT_CALLS_IN_STATUS:]
-    return Result(status, delay, ctx.events)
+    return Result(status, delay, ctx.events, ctx.finished)

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
-import random
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import SHARED
-from testenv.e2e import Bed, install_rbac, start_bed
-from testenv.migration import approve, status
-from testenv.openshift import MIGRATION_NAMESPACE, migration, openshift_crds
+from testenv.e2e import MS_API, Bed, install_rbac, start_bed
+from testenv.migration import approve, get_migration, set_state, status
+from testenv.openshift import MIGRATION_NAMESPACE, WORKER_SETS, migration, openshift_crds
+from testenv.simulator import SET_LABEL
 from vsphere_migration.api.crd import migration_crd
 from vsphere_migration.api.models import PHASES
+from vsphere_migration.controller import KILL_PLAN_ENV, KILLED_EXIT
 
 DONE = ("Succeeded", "Failed", "RolledBack")
 
@@ -39,7 +41,7 @@ def create(bed: Bed, name: str, **spec: Any) -> None:
     bed.cluster.admin.create(migration(bed.target, name, **spec))
 
 
-def approve_until(bed: Bed, name: str, last: str | None, *, kill: bool = False) -> dict[str, Any]:
+def approve_until(bed: Bed, name: str, last: str | None) -> dict[str, Any]:
     """Manual mode: approve each phase when it waits, up to and including `last` (None: all)."""
     approved: list[str] = []
     while True:
@@ -51,16 +53,13 @@ def approve_until(bed: Bed, name: str, last: str | None, *, kill: bool = False) 
         phase = st["currentPhase"]
         approved.append(phase)
         approve(bed.cluster, name, approved)
-        if kill:  # kill the controller while it works on this phase, then start a new one
-            time.sleep(random.uniform(0.0, 0.4))
-            bed.kill_controller()
-            bed.start_controller()
         if phase == last:
             return obj
 
 
 def test_automatic_migration_moves_everything_to_the_target(bed: Bed) -> None:
     bed.reset()
+    pods_before = bed.simulator.pod_uids()
     create(bed, "auto-e2e", mode="Automatic")
     obj = bed.wait("auto-e2e", lambda o: status(o).get("phase") in DONE, timeout=300)
     assert status(obj)["phase"] == "Succeeded", status(obj)["message"]
@@ -69,6 +68,9 @@ def test_automatic_migration_moves_everything_to_the_target(bed: Bed) -> None:
     bed.settled(bed.target.host)
     assert len(json.dumps(obj["status"])) < 64 * 1024  # bounded: backups live in owned objects, calls are capped
     assert len(status(obj)["recentCalls"]) <= 20
+    pods_after = bed.simulator.pod_uids()
+    assert len(pods_before) == 9 and sorted(pods_after) == sorted(pods_before)
+    assert [pod for pod, uid in pods_before.items() if pods_after[pod] == uid] == [], "not restarted"
 
 
 def test_manual_migration_with_every_approval(bed: Bed) -> None:
@@ -99,6 +101,19 @@ FAULTS: dict[str, tuple[Any, ...]] = {
     "Cleanup": ("api", "UPDATE", "config.openshift.io", "infrastructures"),
     "Verify": ("vsphere", "FindByUuid"),
 }
+
+
+def test_the_fault_matrix_covers_exactly_the_fifteen_phases() -> None:
+    assert list(FAULTS) == [p.value for p in PHASES]
+
+
+def cause(fault: tuple[Any, ...]) -> str:
+    """What the failed phase's message must name for each kind of fault."""
+    if fault[0] == "vsphere":
+        return "injected vSphere fault"
+    if fault[0] == "api":
+        return f"injected fault: {fault[1]} {fault[3]} refused"
+    return f"{fault[1]} is Degraded"
 
 
 def inject(bed: Bed, fault: tuple[Any, ...]) -> None:
@@ -132,21 +147,82 @@ def test_a_fault_in_each_phase_rolls_back_to_the_backups(bed: Bed, phase: str) -
     bed.clear_faults()  # the rollback retries what the fault still blocks
     failed_record = [r for r in status(failed)["phaseHistory"] if r["result"] == "Failed"]
     assert [r["name"] for r in failed_record] == [phase], status(failed)["message"]
+    assert cause(FAULTS[phase]) in failed_record[0]["message"], failed_record[0]["message"]
     obj = bed.wait(name, lambda o: status(o).get("phase") in ("RolledBack", "Failed", "Succeeded"), timeout=300)
     assert status(obj)["phase"] == "RolledBack", status(obj)["message"]
     assert bed.configuration() == before
     bed.settled(bed.source.host)
 
 
-def test_killing_the_controller_in_every_phase_still_ends_migrated(bed: Bed) -> None:
+def run_through_kill_points(bed: Bed, name: str, plan: list[str], finished: Any,
+                            timeout: float = 600) -> tuple[dict[str, Any], list[str]]:
+    """Drive the migration with a controller that exits at each kill point of the plan (once each), starting a
+    new controller every time one exits; returns the final object and the kill points that fired, in order."""
+    plan_file = bed.work / f"kill-plan-{name}"
+    plan_file.write_text("".join(f"{point}\n" for point in plan))
+    fired_file = Path(f"{plan_file}.fired")
+    fired_file.unlink(missing_ok=True)
+    env = {KILL_PLAN_ENV: str(plan_file)}
+    bed.start_controller(f"controller-{name}-0", extra_env=env)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            obj = get_migration(bed.cluster, name)
+            if finished(obj):
+                break
+            controller = bed.controller
+            assert controller is not None
+            if controller.process.poll() is not None:
+                assert controller.process.returncode == KILLED_EXIT, controller.log_tail(40)
+                restarts = len(fired_file.read_text().splitlines())
+                bed.start_controller(f"controller-{name}-{restarts}", extra_env=env)
+            assert time.monotonic() < deadline, f"timed out at {status(obj)}"
+            time.sleep(0.1)
+    finally:
+        bed.start_controller()  # the plain controller for the next test
+    return obj, fired_file.read_text().splitlines() if fired_file.exists() else []
+
+
+@pytest.mark.parametrize("where", ["before-status", "after-status"])
+def test_a_kill_at_every_phase_resumes_to_a_complete_migration(bed: Bed, where: str) -> None:
+    """Automatic mode; the controller dies once right after each phase's side effects (before, or right after,
+    the status records them); every resume ends in one complete migration: each phase once, only the target."""
     bed.reset()
-    create(bed, "kill-e2e")
-    approve_until(bed, "kill-e2e", None, kill=True)
-    obj = bed.wait("kill-e2e", lambda o: status(o).get("phase") in DONE, timeout=300)
+    name = f"kill-{where}"
+    plan = [f"execute {p.value} {where}" for p in PHASES]
+    bed.stop_controller()  # every step from the first on runs under the kill plan
+    create(bed, name, mode="Automatic")
+    obj, fired = run_through_kill_points(bed, name, plan, lambda o: status(o).get("phase") in DONE)
     st = status(obj)
     assert st["phase"] == "Succeeded", st["message"]
+    assert fired == plan
     assert st["completedPhases"] == [p.value for p in PHASES]
     assert bed.references_only_target() == []
+    bed.settled(bed.target.host)
+
+
+@pytest.mark.parametrize("where", ["before-status", "after-status"])
+def test_a_kill_at_every_rollback_step_still_restores_the_cluster(bed: Bed, where: str) -> None:
+    """A fault in the last phase rolls back all fifteen; the controller dies once right after each rollback
+    step; the cluster still ends as it was before the migration, the version operator's replicas included."""
+    bed.reset()
+    before = bed.configuration()
+    name = f"kill-rollback-{where}"
+    create(bed, name)
+    approve_until(bed, name, PHASES[-2].value)
+    bed.wait(name, lambda o: status(o).get("currentPhase") == PHASES[-1].value
+             and status(o).get("phase") == "WaitingForApproval")
+    bed.stop_controller()  # the failing phase and every rollback step run under the kill plan
+    inject(bed, FAULTS[PHASES[-1].value])
+    approve(bed.cluster, name, [p.value for p in PHASES])
+    plan = [f"rollback {p.value} {where}" for p in reversed(PHASES)]
+    obj, fired = run_through_kill_points(bed, name, plan, lambda o: status(o).get("phase") in DONE)
+    st = status(obj)
+    assert st["phase"] == "RolledBack", st["message"]
+    assert fired == plan
+    assert st["rolledBackPhases"] == [p.value for p in reversed(PHASES)]
+    assert bed.configuration() == before
+    bed.settled(bed.source.host)
 
 
 def test_a_degraded_operator_times_out_monitor_health_naming_it(bed: Bed) -> None:
@@ -176,3 +252,61 @@ def test_a_missing_permission_fails_with_a_clear_message(bed: Bed) -> None:
     assert 'secrets "vsphere-creds" is forbidden' in message
     assert "system:serviceaccount:vsphere-migration:vsphere-migration-controller" in message
     assert MIGRATION_NAMESPACE
+
+
+def test_the_simulator_provisions_only_with_what_the_cluster_gives(bed: Bed) -> None:
+    """A MachineSet on the target before the controller wrote its credentials and cloud config: no VM, no
+    Running Machine, and the refusal says which part is missing."""
+    bed.reset()
+    source_set = bed.cluster.admin.get(MS_API, "MachineSet", next(iter(WORKER_SETS)), "openshift-machine-api")
+    spec = json.loads(json.dumps(source_set["spec"]).replace(bed.source.host, bed.target.host))
+    spec["replicas"] = 1
+    name = "ungiven-target"
+    spec["selector"]["matchLabels"][SET_LABEL] = name
+    spec["template"]["metadata"]["labels"][SET_LABEL] = name
+    created_before = bed.simulator.vm_creations
+    bed.cluster.admin.create({"apiVersion": MS_API, "kind": "MachineSet",
+                              "metadata": {"name": name, "namespace": "openshift-machine-api"}, "spec": spec})
+    try:
+        deadline = time.monotonic() + 10
+        while not any(bed.target.host in e and "refusing to provision" in e for e in bed.simulator.errors):
+            assert time.monotonic() < deadline, bed.simulator.errors[-3:]
+            time.sleep(0.1)
+        refusal = next(e for e in reversed(bed.simulator.errors) if "refusing to provision" in e)
+        assert "not a vCenter of the cloud-provider-config" in refusal
+        assert bed.simulator.vm_creations == created_before
+        machines = [m for m in bed.cluster.admin.list_objects(MS_API, "Machine", "openshift-machine-api")
+                    if (m["metadata"].get("labels") or {}).get(SET_LABEL) == name]
+        assert machines and all((m.get("status") or {}).get("phase") != "Running" for m in machines)
+    finally:
+        bed.cluster.admin.delete(MS_API, "MachineSet", name, "openshift-machine-api")
+        bed.settled(bed.source.host)
+
+
+def test_an_operator_pauses_resumes_and_then_rolls_back_mid_run(bed: Bed) -> None:
+    bed.reset()
+    before = bed.configuration()
+    name = "operator-e2e"
+    create(bed, name)
+    approve_until(bed, name, "CreateTags")
+    bed.wait(name, lambda o: status(o).get("currentPhase") == "CreateFolder"
+             and status(o).get("phase") == "WaitingForApproval")
+    set_state(bed.cluster, name, "Paused")
+    bed.wait(name, lambda o: status(o).get("phase") == "Paused")
+    approve(bed.cluster, name, [p.value for p in PHASES[:6]])  # an approval while paused runs nothing
+    time.sleep(3)
+    paused = status(get_migration(bed.cluster, name))
+    assert paused["phase"] == "Paused" and paused["completedPhases"] == [p.value for p in PHASES[:5]]
+    set_state(bed.cluster, name, "Running")
+    bed.wait(name, lambda o: status(o).get("currentPhase") == "UpdateInfrastructure"
+             and status(o).get("phase") == "WaitingForApproval")
+    approve(bed.cluster, name, [p.value for p in PHASES[:7]])
+    bed.wait(name, lambda o: status(o).get("currentPhase") == "UpdateConfig"
+             and status(o).get("phase") == "WaitingForApproval")
+    set_state(bed.cluster, name, "Rollback")
+    obj = bed.wait(name, lambda o: status(o).get("phase") in DONE, timeout=300)
+    st = status(obj)
+    assert st["phase"] == "RolledBack", st["message"]
+    assert st["rolledBackPhases"] == [p.value for p in reversed(PHASES[:7])]
+    assert bed.configuration() == before
+    bed.settled(bed.source.host)

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import SHARED
-from testenv.migration import delete_migrations, drive, get_migration, prepare_target, status, vsphere_session
+from testenv.migration import delete_migrations, drive, get_migration, in_process_bed, status, vsphere_session
 from testenv.openshift import (
     INFRA_ID,
     MIGRATION_NAMESPACE,
@@ -24,22 +24,13 @@ from testenv.openshift import (
     seed,
     set_operator,
 )
-from vsphere_migration.api.crd import migration_crd
 
 INFRA_CRD = "infrastructures.config.openshift.io"
 
 
 @pytest.fixture(scope="module")
 def bed(kube_cluster: Any, vcsim_factory: Any) -> Iterator[Any]:
-    source = vcsim_factory("phases-source", host="127.0.0.21")
-    target = vcsim_factory("phases-target", host="127.0.0.22")
-    prepare_target(target)
-    kube_cluster.install_crds([*openshift_crds(SHARED), migration_crd()])
-
-    class Bed:
-        cluster, src, tgt = kube_cluster, source, target
-
-    yield Bed
+    yield in_process_bed(kube_cluster, vcsim_factory, SHARED, "phases", "127.0.0.21", "127.0.0.22")
     kube_cluster.install_crds(openshift_crds(SHARED))  # leave the Default Infrastructure CRD behind
 
 

@@ -16,6 +16,7 @@ from testenv.migration import delete_migrations, prepare_target, rename_vm, star
 from testenv.openshift import INFRA_ID, WORKER_SETS, configuration, seed
 from testenv.processes import REPO, ServerProcess
 from testenv.simulator import ClusterSimulator
+from testenv.vcenter_state import vcenter_state, wipe_migration_leftovers
 from testenv.vcsim import VCenter
 
 RBAC = REPO / "deploy" / "vsphere-migration" / "rbac.yaml"
@@ -56,9 +57,9 @@ class Bed:
     controller: ServerProcess | None = None
     policies: list[str] = field(default_factory=list)
 
-    def start_controller(self, name: str = "controller") -> ServerProcess:
+    def start_controller(self, name: str = "controller", extra_env: dict[str, str] | None = None) -> ServerProcess:
         self.stop_controller()
-        self.controller = start_controller(self.work, self.kubeconfig, interval=0.2, name=name)
+        self.controller = start_controller(self.work, self.kubeconfig, interval=0.2, name=name, extra_env=extra_env)
         return self.controller
 
     def stop_controller(self) -> None:
@@ -110,9 +111,11 @@ class Bed:
     # --- the cluster's state ------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Back to a cluster running on the source, with no migration; waits until machines have settled."""
+        """Back to a cluster running on the source, with no migration, and a target vCenter no migration has
+        touched (so a rollback has real work to undo); waits until machines have settled."""
         self.clear_faults()
         delete_migrations(self.cluster)
+        wipe_migration_leftovers(self.target)
         for ms in self.cluster.admin.list_objects(MS_API, "MachineSet", "openshift-machine-api"):
             if ms["metadata"]["name"] not in WORKER_SETS:
                 self.cluster.admin.delete(MS_API, "MachineSet", ms["metadata"]["name"], "openshift-machine-api")
@@ -132,7 +135,9 @@ class Bed:
         raise AssertionError(f"machines did not settle on {server}: {self.simulator.errors[-3:]}")
 
     def configuration(self) -> dict[str, Any]:
-        return configuration(self.cluster)
+        """What a rollback must restore: the cluster's configuration and what a migration makes on the target
+        vCenter (tag categories, tags and their attachments, VM folders)."""
+        return {**configuration(self.cluster), "target-vcenter": vcenter_state(self.target)}
 
     def references_only_target(self) -> list[str]:
         """Every place that still names the source vCenter (empty after a complete migration)."""

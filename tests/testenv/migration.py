@@ -6,6 +6,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -103,24 +104,33 @@ def controller_cluster(kubeconfig: Path) -> Any:
     return ControllerCluster(client.ApiClient(configuration))
 
 
-def drive(cluster: Cluster, name: str, until: Callable[[Obj], bool], *, max_steps: int = 80) -> Obj:
-    """Reconcile in-process (the controller's code without kopf) until `until` holds; returns the object."""
+def reconcile_once(cluster: Cluster, name: str, *, write_status: bool = True, log: Any = None) -> Any:
+    """One reconcile in-process (the controller's code without kopf); its status is written unless told not
+    to (a controller killed before its status write). Returns the reconcile result."""
     from vsphere_migration.controller import merge_patch
     from vsphere_migration.reconcile import reconcile
     from vsphere_migration.vsphere.calllog import CallLog
 
-    own = controller_cluster(cluster.kubeconfig)
+    obj = get_migration(cluster, name)
+    result = reconcile(obj, controller_cluster(cluster.kubeconfig), log or CallLog())
+    patch = merge_patch(obj.get("status") or {}, result.status)
+    if patch and write_status:
+        cluster.admin.request("PATCH", cluster.admin.path(API, KIND, name, MIGRATION_NAMESPACE) + "/status",
+                              {"status": patch}, content_type="application/merge-patch+json")
+    return result
+
+
+def drive(cluster: Cluster, name: str, until: Callable[[Obj], bool], *, max_steps: int = 80) -> Obj:
+    """Reconcile in-process until `until` holds; returns the object."""
+    from vsphere_migration.vsphere.calllog import CallLog
+
     log = CallLog()
     for _ in range(max_steps):
         obj = get_migration(cluster, name)
         if until(obj):
             return obj
-        result = reconcile(obj, own, log)
+        result = reconcile_once(cluster, name, log=log)
         time.sleep(min(result.delay or 0.0, 0.2))  # let requeue waits and timeouts see time pass
-        patch = merge_patch(obj.get("status") or {}, result.status)
-        if patch:
-            cluster.admin.request("PATCH", cluster.admin.path(API, KIND, name, MIGRATION_NAMESPACE) + "/status",
-                                  {"status": patch}, content_type="application/merge-patch+json")
     raise AssertionError(f"not reached after {max_steps} steps: {get_migration(cluster, name).get('status')}")
 
 
@@ -138,3 +148,25 @@ def delete_migrations(cluster: Cluster) -> None:
             except ApiError as exc:
                 if exc.code != 404:
                     raise
+
+
+@dataclass
+class InProcessBed:
+    """A real API server with the OpenShift and migration CRDs, and two vCenter simulators, for reconciles run
+    in the test process (`drive`)."""
+
+    cluster: Cluster
+    src: VCenter
+    tgt: VCenter
+
+
+def in_process_bed(kube_cluster: Cluster, vcsim_factory: Any, shared: Path, name: str, source_host: str,
+                   target_host: str) -> InProcessBed:
+    from testenv.openshift import openshift_crds
+    from vsphere_migration.api.crd import migration_crd
+
+    source = vcsim_factory(f"{name}-source", host=source_host)
+    target = vcsim_factory(f"{name}-target", host=target_host)
+    prepare_target(target)
+    kube_cluster.install_crds([*openshift_crds(shared), migration_crd()])
+    return InProcessBed(kube_cluster, source, target)

@@ -8,10 +8,18 @@ What it does every tick (test code only, never shipped):
   CPMS template, one at a time (surge 1);
 - ClusterOperators: Available, not Degraded (unless `degrade(name)`), etcd reporting its members;
 - the vSphere-dependent pods: recreated when deleted (so a restart is visible as a new pod uid).
+
+Like machine-api, it reaches a vCenter only as the cluster tells it to: the server and port from the
+cloud-provider-config (either format, read here independently of the product's parser) and the login from
+`kube-system/vsphere-creds` (`<server>.username` / `.password`); with either missing it refuses to provision
+(and records why in `errors`). The CA: `insecure-flag` in the config skips verification, as the cloud provider
+does; otherwise the simulator's own certificate is the trust anchor.
 """
 
 from __future__ import annotations
 
+import base64
+import configparser
 import contextlib
 import logging
 import random
@@ -21,6 +29,7 @@ import threading
 import time
 from typing import Any
 
+import yaml
 from pyVim.connect import SmartConnect
 from pyVmomi import vim
 
@@ -34,10 +43,38 @@ NS = "openshift-machine-api"
 MACHINES = ("machine.openshift.io/v1beta1", "Machine")
 SET_LABEL = "machine.openshift.io/cluster-api-machineset"
 ROLE = "machine.openshift.io/cluster-api-machine-role"
+# The pods of a real OpenShift cluster on vSphere that load the cloud config or credentials only when they start
+# (written from the cluster's own component list, not from the product's restart list, so that a component the
+# product forgets to restart shows up as a pod uid that did not change).
 PODS = (("openshift-cluster-csi-drivers", {"app": "vmware-vsphere-csi-driver-controller"}),
+        ("openshift-cluster-csi-drivers", {"app": "vmware-vsphere-csi-driver-node"}),
+        ("openshift-cluster-csi-drivers", {"name": "vmware-vsphere-csi-driver-operator"}),
         ("openshift-cloud-controller-manager", {"k8s-app": "vsphere-cloud-controller-manager"}),
         ("openshift-machine-api", {"k8s-app": "controller"}),
-        ("openshift-cluster-storage-operator", {"name": "vsphere-problem-detector-operator"}))
+        ("openshift-cluster-storage-operator", {"name": "cluster-storage-operator"}),
+        ("openshift-cluster-storage-operator", {"name": "vsphere-problem-detector-operator"}),
+        ("openshift-machine-config-operator", {"k8s-app": "machine-config-operator"}),
+        ("openshift-machine-config-operator", {"k8s-app": "machine-config-controller"}))
+
+
+def cloud_config_vcenters(text: str) -> tuple[dict[str, int], bool]:
+    """({server: port}, insecure) from a cloud-provider-config in INI or YAML form."""
+    if "[VirtualCenter" in text or "[Global]" in text:
+        parser = configparser.ConfigParser()
+        parser.read_string(text)
+        ports = {section.split('"')[1]: int(_unquote(parser[section].get("port", "443")))
+                 for section in parser.sections() if section.startswith("VirtualCenter")}
+        flag = _unquote(parser["Global"].get("insecure-flag", "0")) if parser.has_section("Global") else "0"
+        insecure = flag in ("1", "true")
+        return ports, insecure
+    data = yaml.safe_load(text) or {}
+    ports = {str((v or {}).get("server", k)): int((v or {}).get("port", 443))
+             for k, v in (data.get("vcenter") or {}).items()}
+    return ports, bool((data.get("global") or {}).get("insecureFlag", False))
+
+
+def _unquote(value: str) -> str:
+    return value.strip().strip('"')
 
 
 def _suffix() -> str:
@@ -60,7 +97,7 @@ class ClusterSimulator:
         self.degraded: set[str] = set()
         self._operators: dict[str, Any] = {}  # what was last written, to skip unchanged writes
         self.vm_creations = 0
-        self._sessions: dict[str, Any] = {}
+        self._sessions: dict[tuple[Any, ...], Any] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cluster-simulator", daemon=True)
         self.errors: list[str] = []
@@ -100,13 +137,29 @@ class ClusterSimulator:
 
     # --- vSphere ------------------------------------------------------------------------------------------
 
+    def given_connection(self, server: str) -> tuple[int, str, str, bool]:
+        """(port, username, password, insecure) the cluster gives for `server`; RuntimeError when it gives none."""
+        config = self.admin.get("v1", "ConfigMap", "cloud-provider-config", "openshift-config")["data"]["config"]
+        ports, insecure = cloud_config_vcenters(config)
+        if server not in ports:
+            raise RuntimeError(f"refusing to provision on {server}: not a vCenter of the cloud-provider-config")
+        data = self.admin.get("v1", "Secret", "vsphere-creds", "kube-system").get("data") or {}
+        user, password = data.get(f"{server}.username"), data.get(f"{server}.password")
+        if not user or not password:
+            raise RuntimeError(f"refusing to provision on {server}: kube-system/vsphere-creds has no "
+                               f"{server}.username / {server}.password")
+        return ports[server], base64.b64decode(user).decode(), base64.b64decode(password).decode(), insecure
+
     def _si(self, server: str) -> Any:
-        if server not in self._sessions:
-            vc = self.vcenters[server]
-            context = ssl.create_default_context(cafile=str(vc.ca_bundle))
-            self._sessions[server] = SmartConnect(host=vc.host, port=vc.port, user=vc.username, pwd=vc.password,
-                                                  sslContext=context)
-        return self._sessions[server]
+        port, user, password, insecure = self.given_connection(server)
+        key = (server, port, user, password, insecure)
+        if key not in self._sessions:
+            if insecure:
+                context = ssl._create_unverified_context()  # noqa: S323 - the cluster's own insecure-flag
+            else:
+                context = ssl.create_default_context(cafile=str(self.vcenters[server].ca_bundle))
+            self._sessions[key] = SmartConnect(host=server, port=port, user=user, pwd=password, sslContext=context)
+        return self._sessions[key]
 
     @staticmethod
     def _wait(task: Any) -> Any:
@@ -141,7 +194,12 @@ class ClusterSimulator:
         provider_id = (machine.get("spec") or {}).get("providerID", "")
         if server not in self.vcenters or not provider_id:
             return
-        vm = self._si(server).content.searchIndex.FindByUuid(None, provider_id.removeprefix("vsphere://"), True,
+        try:
+            si = self._si(server)
+        except RuntimeError as exc:  # a test bed reset removed that vCenter from the cluster: leave the VM
+            LOG.info("not destroying the VM of %s: %s", machine["metadata"]["name"], exc)
+            return
+        vm = si.content.searchIndex.FindByUuid(None, provider_id.removeprefix("vsphere://"), True,
                                                              False)
         if vm is not None:
             if vm.runtime.powerState == "poweredOn":
@@ -238,6 +296,17 @@ class ClusterSimulator:
             if self._operators.get(name) != wanted:
                 set_operator(self.cluster, name, available=True, degraded=name in self.degraded, extra=extra)
                 self._operators[name] = wanted
+
+    def pod_uids(self) -> dict[str, str]:
+        """`namespace/label=value` → uid of the current pod, for every pod in PODS that exists."""
+        found = {}
+        for namespace, labels in PODS:
+            selector = ",".join(f"{k}={v}" for k, v in labels.items())
+            pods = self.admin.request("GET", f"/api/v1/namespaces/{namespace}/pods",
+                                      query={"labelSelector": selector})["items"]
+            if pods:
+                found[f"{namespace}/{selector}"] = pods[0]["metadata"]["uid"]
+        return found
 
     def _reconcile_pods(self) -> None:
         for namespace, labels in PODS:

@@ -1,6 +1,12 @@
 """Phase 14: remove the source vCenter everywhere: Infrastructure (vCenter and its failure domains, one
 update), cloud-provider-config (its section; the INI workspace moves to the target), vsphere-creds (its keys),
-and delete the old worker MachineSets. Rollback restores all four from the backups."""
+and delete the old worker MachineSets.
+
+Rollback returns to the state right before this phase, not to the backups: the backups predate the target's
+additions, and the Machines on the target still exist until the rollbacks of RecreateCPMS and CreateWorkers
+remove them — machine-api needs the target's credentials, cloud config and Infrastructure entry to delete their
+VMs. So the three are restored from the backups with the target added back, exactly as UpdateSecrets,
+UpdateInfrastructure and UpdateConfig added it; their own rollbacks remove it last."""
 
 from __future__ import annotations
 
@@ -20,8 +26,9 @@ from ..openshift.cluster import (
 from ..openshift.infrastructure import restore_infrastructure
 from .base import Outcome, Phase, done
 from .scale_old import old_set_names
-from .update_config import KEY, restore_config, write_config
-from .update_secrets import restore_credentials
+from .update_config import KEY, UpdateConfig, restore_config, write_config
+from .update_infrastructure import with_target
+from .update_secrets import UpdateSecrets, restore_credentials
 
 
 def _without_source_infrastructure(ctx: MigrationContext) -> str:
@@ -69,13 +76,18 @@ class Cleanup(Phase):
                     f"{len(old_set_names(ctx))} old MachineSet(s)")
 
     def rollback(self, ctx: MigrationContext) -> Outcome:
-        messages = [restore_infrastructure(ctx.cluster, ctx.backups.load("Infrastructure", None, "cluster"))]
+        wanted = with_target(ctx, ctx.backups.load("Infrastructure", None, "cluster"))
+        messages = [restore_infrastructure(ctx.cluster, wanted).replace("the backup", "the backup plus the target")]
         restore_config(ctx)
         restore_credentials(ctx)
+        for phase in (UpdateSecrets(), UpdateConfig()):  # the target back on top of the backups
+            outcome = phase.execute(ctx)
+            if outcome.kind != "done":
+                return outcome
         for name in old_set_names(ctx):
             if ctx.cluster.get_namespaced(MACHINE_SETS, MACHINE_API_NAMESPACE, name, missing_ok=True) is None:
                 backup = clean(ctx.backups.load("MachineSet", MACHINE_API_NAMESPACE, name))
                 body = {**backup, "spec": {**backup["spec"], "replicas": 0}}  # ScaleOld's rollback scales it up
                 ctx.cluster.create_namespaced(MACHINE_SETS, body)
                 messages.append(f"recreated {name}")
-        return done("; ".join(messages) + "; cloud-provider-config and vsphere-creds restored")
+        return done("; ".join(messages) + "; cloud-provider-config and vsphere-creds restored with the target kept")

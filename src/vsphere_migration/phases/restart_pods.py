@@ -6,12 +6,20 @@ from ..api.models import PhaseName
 from ..context import MigrationContext
 from .base import Outcome, Phase, done
 
-# (namespace, label selector) of the vSphere-dependent components of an OpenShift cluster.
+# (namespace, label selector) of the components of an OpenShift cluster that read the vSphere cloud config or
+# credentials only at start: the CSI driver (controller, node daemon set, its operator), the cloud controller
+# manager, machine-api's controllers, the storage operator and its vSphere problem detector, and the machine
+# config operator and controller (which render the cloud config into the nodes' kubelet configuration).
 VSPHERE_PODS = (
     ("openshift-cluster-csi-drivers", "app=vmware-vsphere-csi-driver-controller"),
+    ("openshift-cluster-csi-drivers", "app=vmware-vsphere-csi-driver-node"),
+    ("openshift-cluster-csi-drivers", "name=vmware-vsphere-csi-driver-operator"),
     ("openshift-cloud-controller-manager", "k8s-app=vsphere-cloud-controller-manager"),
     ("openshift-machine-api", "k8s-app=controller"),
+    ("openshift-cluster-storage-operator", "name=cluster-storage-operator"),
     ("openshift-cluster-storage-operator", "name=vsphere-problem-detector-operator"),
+    ("openshift-machine-config-operator", "k8s-app=machine-config-operator"),
+    ("openshift-machine-config-operator", "k8s-app=machine-config-controller"),
 )
 
 

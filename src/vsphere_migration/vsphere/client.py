@@ -185,7 +185,9 @@ class VSphereClient:
 
     # --- tags (REST) --------------------------------------------------------------------------------------
 
-    def _rest(self, method: str, path: str, body: Any = None, *, basic_auth: str | None = None) -> Any:
+    def _rest(self, method: str, path: str, body: Any = None, *, basic_auth: str | None = None,
+              missing_ok: bool = False) -> Any:
+        """One Automation REST call; with missing_ok, a 404 (the object is already gone) returns None."""
         if self._rest_session is None and basic_auth is None:
             self._rest_login()
         headers = {"Accept": "application/json"}
@@ -212,6 +214,8 @@ class VSphereClient:
         request_detail = json.dumps(body, sort_keys=True) if body is not None else ""
         self.log.record(self.endpoint.address, "rest", f"{method} {path}", time.monotonic() - start,
                         f"HTTP {response.status}", request_detail)
+        if response.status == 404 and missing_ok:
+            return None
         if response.status >= 300:
             raise VSphereError(f"REST {method} {path} on {self.endpoint.address}: HTTP {response.status} "
                                f"{self.log.redact(text[:200])}")
@@ -273,15 +277,18 @@ class VSphereClient:
         return list(self._rest("POST", "/rest/com/vmware/cis/tagging/tag-association?~action=list-attached-tags",
                                ref) or [])
 
+    # Removals are idempotent: a rollback step repeated after a kill finds some of them already done.
+
     def detach_tag(self, tag_id: str, object_type: str, object_id: str) -> None:
         ref = {"object_id": {"id": object_id, "type": object_type}}
-        self._rest("POST", f"/rest/com/vmware/cis/tagging/tag-association/id:{quote(tag_id)}?~action=detach", ref)
+        self._rest("POST", f"/rest/com/vmware/cis/tagging/tag-association/id:{quote(tag_id)}?~action=detach", ref,
+                   missing_ok=True)
 
     def delete_tag(self, tag_id: str) -> None:
-        self._rest("DELETE", f"/rest/com/vmware/cis/tagging/tag/id:{quote(tag_id)}")
+        self._rest("DELETE", f"/rest/com/vmware/cis/tagging/tag/id:{quote(tag_id)}", missing_ok=True)
 
     def delete_category(self, category_id: str) -> None:
-        self._rest("DELETE", f"/rest/com/vmware/cis/tagging/category/id:{quote(category_id)}")
+        self._rest("DELETE", f"/rest/com/vmware/cis/tagging/category/id:{quote(category_id)}", missing_ok=True)
 
 
 __all__ = ["Endpoint", "VSphereClient", "VSphereError", "vim", "vmodl"]

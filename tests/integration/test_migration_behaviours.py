@@ -1,0 +1,225 @@
+"""Migration behaviours beyond the happy path, reconciled in-process against a real API server and two vCenter
+simulators: another active migration, a backup left by an earlier migration of the same name, the YAML form
+of the cloud-provider-config, several failure domains with explicit worker MachineSets, a transient API error,
+a rollback step that fails and is retried, and every rollback step repeated after a lost status write."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import SHARED
+from testenv.kube import ApiError
+from testenv.migration import (
+    delete_migrations,
+    drive,
+    get_migration,
+    in_process_bed,
+    reconcile_once,
+    set_state,
+    status,
+)
+from testenv.openshift import (
+    INFRA_ID,
+    MIGRATION_NAMESPACE,
+    WORKER_SETS,
+    configuration,
+    failure_domain,
+    migration,
+    seed,
+)
+from testenv.vcenter_state import vcenter_state, wipe_migration_leftovers
+from vsphere_migration.api.models import PHASES
+
+MS_API = "machine.openshift.io/v1beta1"
+API = ("migration.openshift.io/v1alpha1", "VmwareCloudFoundationMigration")
+CLOUD_CONFIG = ("v1", "ConfigMap", "cloud-provider-config", "openshift-config")
+
+
+@pytest.fixture(scope="module")
+def bed(kube_cluster: Any, vcsim_factory: Any) -> Iterator[Any]:
+    yield in_process_bed(kube_cluster, vcsim_factory, SHARED, "behaviours", "127.0.0.23", "127.0.0.24")
+    delete_migrations(kube_cluster)
+
+
+def start(bed: Any, name: str, **kwargs: Any) -> None:
+    delete_migrations(bed.cluster)
+    wipe_migration_leftovers(bed.tgt)
+    seed(bed.cluster, bed.src, bed.tgt)
+    bed.cluster.admin.create(migration(bed.tgt, name, **kwargs))
+
+
+def completed(phase: str) -> Any:
+    return lambda o: phase in (status(o).get("completedPhases") or []) or status(o).get("phase") == "Failed"
+
+
+def deny_everyone(bed: Any, policy: str, operation: str, group: str, resource: str) -> None:
+    """A ValidatingAdmissionPolicy refusing `operation` on `resource` to every user (the in-process reconciles
+    run with the test's own credentials)."""
+    rule = {"apiGroups": [group], "apiVersions": ["*"], "operations": [operation], "resources": [resource]}
+    admin = bed.cluster.admin
+    admin.apply({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
+                 "metadata": {"name": policy}, "spec": {
+                     "failurePolicy": "Fail", "matchConstraints": {"resourceRules": [rule]},
+                     "validations": [{"expression": "false", "message": f"injected fault: {operation} refused"}]}})
+    admin.apply({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
+                 "metadata": {"name": policy}, "spec": {"policyName": policy, "validationActions": ["Deny"]}})
+    time.sleep(1.0)  # policies take effect asynchronously
+
+
+def allow_again(bed: Any, policy: str) -> None:
+    for kind in ("ValidatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy"):
+        bed.cluster.admin.delete("admissionregistration.k8s.io/v1", kind, policy)
+    time.sleep(1.0)
+
+
+def test_a_second_migration_is_refused_while_another_is_active(bed: Any) -> None:
+    start(bed, "first")  # Manual: it stays WaitingForApproval, which is active
+    drive(bed.cluster, "first", lambda o: status(o).get("phase") == "WaitingForApproval")
+    before = configuration(bed.cluster)
+    bed.cluster.admin.create(migration(bed.tgt, "second", mode="Automatic", rollbackOnFailure=False))
+    obj = drive(bed.cluster, "second", lambda o: status(o).get("phase") == "Failed")
+    assert f"another migration is in progress: {MIGRATION_NAMESPACE}/first" in status(obj)["message"]
+    assert configuration(bed.cluster) == before
+
+
+def test_a_backup_left_by_an_earlier_migration_of_the_same_name_is_never_used(bed: Any) -> None:
+    start(bed, "again", mode="Automatic", rollbackOnFailure=False)
+    drive(bed.cluster, "again", completed("Backup"))
+    # The migration is deleted but its backup stays (as when the garbage collector has not caught up yet).
+    bed.cluster.admin.delete(*API, "again", MIGRATION_NAMESPACE)
+    with contextlib.suppress(ApiError):  # a finalizer only when a controller added one
+        bed.cluster.admin.request("PATCH", bed.cluster.admin.path(*API, "again", MIGRATION_NAMESPACE),
+                                  {"metadata": {"finalizers": None}}, content_type="application/merge-patch+json")
+    assert bed.cluster.admin.get("v1", "ConfigMap", "again-backup", MIGRATION_NAMESPACE)
+    seed(bed.cluster, bed.src, bed.tgt)
+    bed.cluster.admin.create(migration(bed.tgt, "again", mode="Automatic", rollbackOnFailure=False))
+    obj = drive(bed.cluster, "again", lambda o: status(o).get("phase") == "Failed")
+    assert "belongs to another (earlier) migration of the same name" in status(obj)["message"]
+    assert status(obj)["completedPhases"] == ["Preflight"]
+
+
+def yaml_cloud_config(bed: Any) -> str:
+    return yaml.safe_dump({
+        "global": {"secretName": "vsphere-creds", "secretNamespace": "kube-system", "insecureFlag": True},
+        "vcenter": {bed.src.host: {"server": bed.src.host, "port": bed.src.port, "datacenters": ["DC0"]}},
+        "labels": {"region": "openshift-region", "zone": "openshift-zone"},
+    }, sort_keys=False)
+
+
+def test_the_yaml_cloud_config_gains_the_target_and_is_restored_on_rollback(bed: Any) -> None:
+    start(bed, "yaml-config", mode="Automatic", phaseTimeouts={"CreateWorkers": "2s"})
+    admin = bed.cluster.admin
+    config_map = admin.get(*CLOUD_CONFIG)
+    admin.request("PUT", admin.path_of(config_map), {**config_map, "data": {"config": yaml_cloud_config(bed)}})
+    before = configuration(bed.cluster)
+    drive(bed.cluster, "yaml-config", completed("UpdateConfig"))
+    edited = yaml.safe_load(admin.get(*CLOUD_CONFIG)["data"]["config"])
+    assert sorted(v["server"] for v in edited["vcenter"].values()) == sorted([bed.src.host, bed.tgt.host])
+    assert edited["labels"] == {"region": "openshift-region", "zone": "openshift-zone"}  # untouched
+    obj = drive(bed.cluster, "yaml-config", lambda o: status(o).get("phase") in ("RolledBack", "Failed"),
+                max_steps=200)
+    assert status(obj)["phase"] == "RolledBack", status(obj)["message"]
+    assert configuration(bed.cluster) == before
+
+
+def test_two_failure_domains_with_explicit_machine_sets_and_replicas(bed: Any) -> None:
+    chosen = sorted(WORKER_SETS)[0]
+    domains = [failure_domain(bed.tgt, "target-fd-a", "zone-a"), failure_domain(bed.tgt, "target-fd-b", "zone-b")]
+    start(bed, "two-domains", mode="Automatic", failure_domains=domains, phaseTimeouts={"CreateWorkers": "3s"},
+          workers={"machineSets": [chosen], "replicasPerFailureDomain": 2})
+    before = configuration(bed.cluster)
+
+    def created(obj: Any) -> bool:
+        return len(new_sets()) == 2 or status(obj).get("phase") in ("RollingBack", "RolledBack", "Failed")
+
+    def new_sets() -> dict[str, Any]:
+        return {m["metadata"]["name"]: m for m in bed.cluster.admin.list_objects(MS_API, "MachineSet",
+                                                                                 "openshift-machine-api")
+                if m["metadata"]["name"] not in WORKER_SETS}
+
+    drive(bed.cluster, "two-domains", created, max_steps=200)
+    sets = new_sets()
+    assert sorted(sets) == [f"{INFRA_ID}-worker-target-fd-a", f"{INFRA_ID}-worker-target-fd-b"]
+    template = bed.cluster.admin.get(MS_API, "MachineSet", chosen, "openshift-machine-api")["spec"]["template"]
+    for name, machine_set in sets.items():
+        value = machine_set["spec"]["template"]["spec"]["providerSpec"]["value"]
+        assert machine_set["spec"]["replicas"] == 2
+        assert value["workspace"]["server"] == bed.tgt.host
+        assert value["workspace"]["folder"] == f"/DC0/vm/{INFRA_ID}"
+        assert value["numCPUs"] == template["spec"]["providerSpec"]["value"]["numCPUs"], name
+    obj = drive(bed.cluster, "two-domains", lambda o: status(o).get("phase") in ("RolledBack", "Failed"),
+                max_steps=300)
+    assert status(obj)["phase"] == "RolledBack", status(obj)["message"]
+    assert new_sets() == {} and configuration(bed.cluster) == before
+
+
+def test_a_transient_api_error_is_retried_and_the_phase_then_succeeds(bed: Any, monkeypatch: Any) -> None:
+    from vsphere_migration.openshift.cluster import Cluster, ClusterError
+
+    start(bed, "transient", mode="Automatic", rollbackOnFailure=False)
+    drive(bed.cluster, "transient", completed("Backup"))
+    failures = iter([ClusterError("scale cluster-version-operator", 503, "etcdserver: leader changed")])
+    original = Cluster.scale_deployment
+
+    def flaky(self: Any, *args: Any, **kwargs: Any) -> Any:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Cluster, "scale_deployment", flaky)
+    obj = drive(bed.cluster, "transient", lambda o: "retrying after a transient API error" in
+                (status(o).get("message") or "") or status(o).get("phase") == "Failed")
+    assert "leader changed" in status(obj)["message"] and status(obj)["phase"] == "Running"
+    obj = drive(bed.cluster, "transient", completed("DisableCVO"))
+    assert "DisableCVO" in status(obj)["completedPhases"]
+    assert [r["result"] for r in status(obj)["phaseHistory"] if r["name"] == "DisableCVO"] == ["Succeeded"]
+
+
+def test_a_rollback_step_that_fails_is_retried_until_the_cause_is_gone(bed: Any) -> None:
+    start(bed, "retry-rollback", mode="Automatic")
+    before = configuration(bed.cluster)
+    drive(bed.cluster, "retry-rollback", completed("UpdateSecrets"))
+    deny_everyone(bed, "deny-secret-updates", "UPDATE", "", "secrets")
+    try:
+        set_state(bed.cluster, "retry-rollback", "Rollback")
+        obj = drive(bed.cluster, "retry-rollback", lambda o: "rollback of UpdateSecrets failed, retrying" in
+                    (status(o).get("message") or ""))
+        assert "injected fault: UPDATE refused" in status(obj)["message"]
+        assert status(obj)["phase"] == "RollingBack"
+    finally:
+        allow_again(bed, "deny-secret-updates")
+    obj = drive(bed.cluster, "retry-rollback", lambda o: status(o).get("phase") in ("RolledBack", "Failed"))
+    assert status(obj)["phase"] == "RolledBack", status(obj)["message"]
+    assert configuration(bed.cluster) == before
+    assert get_migration(bed.cluster, "retry-rollback")["status"]["rolledBackPhases"] == [
+        p.value for p in reversed(PHASES[:4])]
+
+
+def test_every_rollback_step_repeated_after_a_lost_status_write_still_restores_everything(bed: Any) -> None:
+    """Each rollback step runs once with its status write dropped (a controller killed right after it) and then
+    again from the persisted status: removals of what is already gone succeed, and the end state is exact."""
+    start(bed, "repeat-rollback", mode="Automatic", phaseTimeouts={"CreateWorkers": "2s"})
+    before = configuration(bed.cluster)
+    drive(bed.cluster, "repeat-rollback", lambda o: status(o).get("phase") == "RollingBack", max_steps=200)
+    repeated = []
+    for _ in range(60):
+        if status(get_migration(bed.cluster, "repeat-rollback")).get("phase") != "RollingBack":
+            break
+        lost = reconcile_once(bed.cluster, "repeat-rollback", write_status=False)
+        kept = reconcile_once(bed.cluster, "repeat-rollback")
+        if lost.finished:
+            assert kept.finished == lost.finished, (lost.finished, kept.finished, kept.status.get("message"))
+            repeated.append(lost.finished.removeprefix("rollback "))
+    obj = get_migration(bed.cluster, "repeat-rollback")
+    assert status(obj)["phase"] == "RolledBack", status(obj)["message"]
+    assert repeated == status(obj)["rolledBackPhases"]
+    assert {"CreateTags", "CreateFolder", "DisableCVO"} <= set(repeated)
+    assert configuration(bed.cluster) == before
+    assert vcenter_state(bed.tgt)["categories"] == [] and vcenter_state(bed.tgt)["vm-folders"] == []
