@@ -8,18 +8,20 @@ change that would recreate or prune the control plane); 2 invalid input (request
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import FieldProblem, InvalidRequest, RenderInvariantError
-from .pipeline.harness import Workflow
-from .pipeline.runtime import KratixDirs
 from .yamlio import dump, load_request_file
+
+if TYPE_CHECKING:  # the pipeline modules load the models: imported when a command runs, with the GC off
+    from .pipeline.harness import Workflow
 
 MEDIA = "promises/vcluster-orchestrator-v2/examples/media-prod.yaml"
 V1_MEDIA = "promises/vcluster-orchestrator-v2/migration/v1-media"
@@ -71,6 +73,7 @@ def render_to(request: Path, output_dir: Path, action: str = "configure") -> int
     status in output_dir/metadata and nothing in output_dir/output.
     """
     from .pipeline.harness import Invocation, run_workflow
+    from .pipeline.runtime import KratixDirs
 
     _prepare_output_dir(output_dir)
     try:
@@ -284,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    collecting = gc.isenabled()
+    gc.disable()  # a short command: no collector passes over what it loads (see pipeline.main)
     try:
         result: int = args.func(args)
     except InvalidRequest as exc:
@@ -292,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     except RenderInvariantError as exc:
         print(f"internal error in a renderer, please report: {exc}", file=sys.stderr)
         return 3
+    finally:
+        if collecting:
+            gc.enable()
     return result
 
 
