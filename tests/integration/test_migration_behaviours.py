@@ -32,6 +32,8 @@ from testenv.openshift import (
     failure_domain,
     migration,
     seed,
+    set_cluster_version,
+    set_feature_gate,
 )
 from testenv.vcenter_state import vcenter_state, wipe_migration_leftovers
 from vsphere_migration.api.models import PHASES
@@ -223,3 +225,74 @@ def test_every_rollback_step_repeated_after_a_lost_status_write_still_restores_e
     assert {"CreateTags", "CreateFolder", "DisableCVO"} <= set(repeated)
     assert configuration(bed.cluster) == before
     assert vcenter_state(bed.tgt)["categories"] == [] and vcenter_state(bed.tgt)["vm-folders"] == []
+
+
+def _create(bed: Any, obj: dict[str, Any]) -> Any:
+    """Create obj; returns a function that deletes it again."""
+    bed.cluster.admin.create(obj)
+    meta = obj["metadata"]
+    return lambda: bed.cluster.admin.delete(obj["apiVersion"], obj["kind"], meta["name"], meta.get("namespace"))
+
+
+def _machine_api(kind: str, api: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": "openshift-machine-api"},
+            "spec": spec}
+
+
+def _vsphere_volume(bed: Any) -> Any:
+    return _create(bed, {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pvc-3f1c0b2e"},
+                         "spec": {"capacity": {"storage": "10Gi"}, "accessModes": ["ReadWriteOnce"],
+                                  "csi": {"driver": "csi.vsphere.vmware.com", "volumeHandle": "7d1b-ad0c"}}})
+
+
+def _remediation(bed: Any) -> Any:
+    undo = [_create(bed, _machine_api("MachineHealthCheck", MS_API, name, {
+        "selector": {"matchLabels": {"machine.openshift.io/cluster-api-machine-role": "worker"}},
+        "unhealthyConditions": [{"type": "Ready", "status": "False", "timeout": "300s"}]}))
+        for name in ("machine-api-termination-handler", "workers-health")]
+    undo.append(_create(bed, {"apiVersion": "autoscaling.openshift.io/v1", "kind": "ClusterAutoscaler",
+                              "metadata": {"name": "default"}, "spec": {}}))
+    undo.append(_create(bed, _machine_api("MachineAutoscaler", "autoscaling.openshift.io/v1beta1", "worker-0", {
+        "minReplicas": 1, "maxReplicas": 6,
+        "scaleTargetRef": {"apiVersion": MS_API, "kind": "MachineSet", "name": sorted(WORKER_SETS)[0]}})))
+    return lambda: [u() for u in undo]
+
+
+def _two_source_datacenters(bed: Any) -> Any:
+    admin = bed.cluster.admin
+    infra = admin.get("config.openshift.io/v1", "Infrastructure", "cluster")
+    infra["spec"]["platformSpec"]["vsphere"]["vcenters"][0]["datacenters"] = ["DC0", "DC1"]
+    admin.request("PUT", admin.path_of(infra), infra)
+    return lambda: None  # the next test's seed restores the Infrastructure
+
+
+PREFLIGHT_REFUSALS: dict[str, tuple[Any, dict[str, Any], str]] = {
+    "upgrade in progress": (lambda bed: set_cluster_version(bed.cluster, progressing=True) or (lambda: None), {},
+                            "a cluster upgrade is in progress (ClusterVersion Progressing: Working towards 4.18.13"),
+    "feature gate off": (lambda bed: set_feature_gate(bed.cluster, enabled=False) or (lambda: None), {},
+                         "the VSphereMultiVCenterDay2 feature gate is not enabled on 4.18.12"),
+    "vSphere CSI volume": (_vsphere_volume, {}, "1 PersistentVolume(s) on vSphere storage (pvc-3f1c0b2e)"),
+    "remediation and autoscaling": (_remediation, {}, "ClusterAutoscaler default, MachineAutoscaler worker-0, "
+                                    "MachineHealthCheck workers-health would delete or add Machines"),
+    "two source datacenters": (_two_source_datacenters, {}, "spans 2 datacenters (DC0, DC1)"),
+    "failure domain name taken": (lambda bed: lambda: None, {"failure_domains": "source-fd"},
+                                  "failure domain name(s) source-fd already belong to the source vCenter"),
+}
+
+
+@pytest.mark.parametrize("case", list(PREFLIGHT_REFUSALS))
+def test_preflight_refuses_what_a_migration_would_fight_and_changes_nothing(bed: Any, case: str) -> None:
+    breaks, spec, message = PREFLIGHT_REFUSALS[case]
+    if "failure_domains" in spec:
+        spec = {"failure_domains": [failure_domain(bed.tgt, spec["failure_domains"])]}
+    start(bed, "refused", mode="Automatic", rollbackOnFailure=False, **spec)
+    undo = breaks(bed)
+    try:
+        before = configuration(bed.cluster)
+        obj = drive(bed.cluster, "refused", lambda o: status(o).get("phase") == "Failed")
+        assert message in status(obj)["message"], status(obj)["message"]
+        assert status(obj)["completedPhases"] == []
+        assert "machine-api-termination-handler" not in status(obj)["message"]
+        assert configuration(bed.cluster) == before
+    finally:
+        undo()

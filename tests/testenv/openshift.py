@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import time
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,42 @@ def seed(cluster: Cluster, source: VCenter, target: VCenter) -> None:
     replace(cluster, cpms(spec))
     for name in OPERATORS:
         set_operator(cluster, name, available=True, degraded=False)
+    set_cluster_version(cluster, progressing=False)
+    set_feature_gate(cluster, enabled=True)
+
+
+OCP_VERSION = "4.18.12"
+DAY2_GATE = "VSphereMultiVCenterDay2"
+
+
+def set_cluster_version(cluster: Cluster, *, progressing: bool) -> None:
+    """ClusterVersion `version` at OCP_VERSION, with an upgrade in progress or not."""
+    admin = cluster.admin
+    replace(cluster, {"apiVersion": "config.openshift.io/v1", "kind": "ClusterVersion", "metadata": {"name": "version"},
+                      "spec": {"clusterID": "5c2bd1b4-0a9e-4a8b-9d4e-1f0c2d3e4f50", "channel": "stable-4.18"}})
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    message = "Working towards 4.18.13: 106 of 863 done (12% complete)" if progressing \
+        else f"Cluster version is {OCP_VERSION}"
+    condition = {"type": "Progressing", "status": "True" if progressing else "False", "lastTransitionTime": now,
+                 "message": message}
+    desired = {"version": OCP_VERSION, "image": "quay.io/openshift-release-dev/ocp-release@sha256:" + "1" * 64}
+    admin.request("PUT", "/apis/config.openshift.io/v1/clusterversions/version/status", {
+        **admin.get("config.openshift.io/v1", "ClusterVersion", "version"),
+        "status": {"availableUpdates": None, "desired": desired, "observedGeneration": 1, "versionHash": "x1",
+                   "conditions": [condition]}})
+
+
+def set_feature_gate(cluster: Cluster, *, enabled: bool) -> None:
+    """featuregate/cluster (CustomNoUpgrade, which the API server never lets go back) with the day-2 vCenter gate
+    enabled or disabled for OCP_VERSION."""
+    admin = cluster.admin
+    spec = {"featureSet": "CustomNoUpgrade", "customNoUpgrade": {"enabled" if enabled else "disabled": [DAY2_GATE]}}
+    replace(cluster, {"apiVersion": "config.openshift.io/v1", "kind": "FeatureGate", "metadata": {"name": "cluster"},
+                      "spec": spec})
+    gates = {"enabled": [{"name": DAY2_GATE}] if enabled else [], "disabled": [] if enabled else [{"name": DAY2_GATE}]}
+    admin.request("PUT", "/apis/config.openshift.io/v1/featuregates/cluster/status", {
+        **admin.get("config.openshift.io/v1", "FeatureGate", "cluster"),
+        "status": {"featureGates": [{"version": OCP_VERSION, **gates}]}})
 
 
 def b64(text: str) -> str:

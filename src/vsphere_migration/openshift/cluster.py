@@ -14,6 +14,11 @@ Obj = dict[str, Any]
 
 INFRASTRUCTURE = ("config.openshift.io", "v1", "infrastructures")
 CLUSTER_OPERATORS = ("config.openshift.io", "v1", "clusteroperators")
+CLUSTER_VERSIONS = ("config.openshift.io", "v1", "clusterversions")
+FEATURE_GATES = ("config.openshift.io", "v1", "featuregates")
+HEALTH_CHECKS = ("machine.openshift.io", "v1beta1", "machinehealthchecks")
+CLUSTER_AUTOSCALERS = ("autoscaling.openshift.io", "v1", "clusterautoscalers")
+MACHINE_AUTOSCALERS = ("autoscaling.openshift.io", "v1beta1", "machineautoscalers")
 MACHINE_SETS = ("machine.openshift.io", "v1beta1", "machinesets")
 MACHINES = ("machine.openshift.io", "v1beta1", "machines")
 CPMS = ("machine.openshift.io", "v1", "controlplanemachinesets")

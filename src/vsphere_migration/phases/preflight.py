@@ -1,5 +1,7 @@
 """Phase 1: log in to both vCenters, check every target path, operators healthy, platform vSphere, no other
-migration running. Read-only."""
+migration running, and nothing on the cluster that a migration would fight or break (openshift/readiness.py):
+an upgrade in progress, the day-2 vCenter feature gate off, vSphere volumes, remediation or autoscaling, more
+than one source datacenter, clashing failure-domain names. Read-only."""
 
 from __future__ import annotations
 
@@ -7,7 +9,16 @@ from typing import Any
 
 from ..api.models import GROUP, PLURAL, VERSION, PhaseName
 from ..context import MigrationContext
-from ..openshift.cluster import CLUSTER_OPERATORS
+from ..openshift import readiness
+from ..openshift.cluster import (
+    CLUSTER_AUTOSCALERS,
+    CLUSTER_OPERATORS,
+    CLUSTER_VERSIONS,
+    FEATURE_GATES,
+    HEALTH_CHECKS,
+    MACHINE_API_NAMESPACE,
+    MACHINE_AUTOSCALERS,
+)
 from ..vsphere.client import VSphereError, vim
 from .base import Outcome, Phase, done, failed
 
@@ -55,6 +66,39 @@ def target_path_problems(ctx: MigrationContext) -> list[str]:
     return problems
 
 
+def _optional(read: Any) -> Any:
+    """None when the kind or object does not exist on this cluster (a CRD not installed: nothing to fight)."""
+    from ..openshift.cluster import ClusterError
+
+    try:
+        return read()
+    except ClusterError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def cluster_problems(ctx: MigrationContext) -> list[str]:
+    """Everything on the cluster that a migration would fight or break, each with what to do."""
+    cluster, source = ctx.cluster, str(ctx.status.source_server)
+    version = _optional(lambda: cluster.get_cluster_object(CLUSTER_VERSIONS, "version"))
+    gate = _optional(lambda: cluster.get_cluster_object(FEATURE_GATES, "cluster"))
+    volumes = cluster.must("list persistentvolumes", lambda: cluster.core.list_persistent_volume())
+    infra_spec = ctx.infrastructure().get("spec") or {}
+    infra_domains = ((infra_spec.get("platformSpec") or {}).get("vsphere") or {}).get("failureDomains") or []
+    return [
+        *readiness.upgrade_problems(version),
+        *readiness.feature_gate_problems(gate, version),
+        *readiness.volume_problems([cluster.core.api_client.sanitize_for_serialization(v) for v in volumes.items]),
+        *readiness.remediation_problems(
+            _optional(lambda: cluster.list_namespaced(HEALTH_CHECKS, MACHINE_API_NAMESPACE)) or [],
+            _optional(lambda: cluster.list_cluster_objects(CLUSTER_AUTOSCALERS)) or [],
+            _optional(lambda: cluster.list_namespaced(MACHINE_AUTOSCALERS, MACHINE_API_NAMESPACE)) or []),
+        *readiness.topology_problems(ctx.vcenters(), source, infra_domains,
+                                     [fd.name for fd in ctx.spec.failure_domains]),
+    ]
+
+
 class Preflight(Phase):
     name = PhaseName.PREFLIGHT
 
@@ -79,6 +123,7 @@ class Preflight(Phase):
         if others:
             return failed(f"another migration is in progress: {', '.join(others)}")
         problems = unhealthy_operators(ctx.cluster.list_cluster_objects(CLUSTER_OPERATORS))
+        problems += cluster_problems(ctx)
         try:
             ctx.source()
             problems += target_path_problems(ctx)
