@@ -240,9 +240,17 @@ def _machine_api(kind: str, api: str, name: str, spec: dict[str, Any]) -> dict[s
 
 
 def _vsphere_volume(bed: Any) -> Any:
-    return _create(bed, {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pvc-3f1c0b2e"},
-                         "spec": {"capacity": {"storage": "10Gi"}, "accessModes": ["ReadWriteOnce"],
-                                  "csi": {"driver": "csi.vsphere.vmware.com", "volumeHandle": "7d1b-ad0c"}}})
+    delete = _create(bed, {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pvc-3f1c0b2e"},
+                           "spec": {"capacity": {"storage": "10Gi"}, "accessModes": ["ReadWriteOnce"],
+                                    "csi": {"driver": "csi.vsphere.vmware.com", "volumeHandle": "7d1b-ad0c"}}})
+
+    def undo() -> None:  # the pv-protection finalizer stays: no controller manager runs in the test bed
+        delete()
+        with contextlib.suppress(ApiError):
+            bed.cluster.admin.request("PATCH", "/api/v1/persistentvolumes/pvc-3f1c0b2e",
+                                      {"metadata": {"finalizers": None}}, content_type="application/merge-patch+json")
+
+    return undo
 
 
 def _remediation(bed: Any) -> Any:
@@ -296,3 +304,5 @@ def test_preflight_refuses_what_a_migration_would_fight_and_changes_nothing(bed:
         assert configuration(bed.cluster) == before
     finally:
         undo()
+    assert not [pv for pv in bed.cluster.admin.list_objects("v1", "PersistentVolume") if
+                ((pv["spec"].get("csi") or {}).get("driver")) == "csi.vsphere.vmware.com"], "a volume was left behind"
