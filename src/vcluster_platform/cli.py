@@ -57,34 +57,24 @@ def _prepare_output_dir(output_dir: Path) -> None:
                                            f"cannot be written: {exc.strerror}")]) from None
 
 
-def _write_failed_status(output_dir: Path, exc: InvalidRequest) -> None:
-    """The Failed status the pipeline would write, under output_dir/metadata (laid out as a Kratix tree)."""
-    from .pipeline.runtime import ROOT_ENV, kratix_dirs, write_status
-    from .pipeline.status import failed_status
-
-    write_status(kratix_dirs({ROOT_ENV: str(output_dir)}), failed_status(exc.summary(), "InvalidRequest"))
-
-
 def render_to(request: Path, output_dir: Path, action: str = "configure") -> int:
     """Run the pipeline's own workflow for the request's kind, with output_dir laid out as a Kratix tree
     (output/, metadata/) and the user's file as the input.
 
-    A file that cannot be read as one request is refused here, naming the user's own path, with a Failed
-    status in output_dir/metadata and nothing in output_dir/output.
+    A file that cannot be read as one request is refused as the pipeline refuses it, naming the user's own
+    path, with a Failed status in output_dir/metadata and nothing in output_dir/output.
     """
     from .pipeline.harness import Invocation, run_workflow
-    from .pipeline.runtime import KratixDirs
+    from .pipeline.runtime import KratixDirs, read_input
 
     _prepare_output_dir(output_dir)
-    try:
-        kind = load_request_file(request).get("kind")
-    except InvalidRequest as exc:
-        _write_failed_status(output_dir, exc)
-        print(exc.summary(), file=sys.stderr)
-        return 2
-    configure, delete = workflows_for(kind)
     dirs = KratixDirs(request.parent, output_dir / "output", output_dir / "metadata", request_file=request)
-    return run_workflow(configure if action == "configure" else delete, dirs, Invocation(action))
+
+    def by_kind(dirs: KratixDirs, args: Invocation) -> int:
+        configure, delete = workflows_for(read_input(dirs).get("kind"))
+        return (configure if action == "configure" else delete)(dirs, args)
+
+    return run_workflow(by_kind, dirs, Invocation(action))
 
 
 def _cmd_render(args: argparse.Namespace) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +10,8 @@ from typing import Any
 import yaml
 
 from testenv.cluster import Cluster
-from testenv.kube import ApiError, Obj
-from testenv.migration import delete_migrations, prepare_target, rename_vm, start_controller, wait_for
+from testenv.kube import Obj
+from testenv.migration import allow, delete_migrations, deny, prepare_target, rename_vm, start_controller, wait_for
 from testenv.openshift import INFRA_ID, WORKER_SETS, configuration, seed
 from testenv.processes import REPO, ServerProcess
 from testenv.simulator import ClusterSimulator
@@ -81,28 +80,13 @@ class Bed:
     def deny(self, operation: str, group: str, resource: str, name: str | None = None) -> str:
         """A ValidatingAdmissionPolicy refusing the controller's `operation` on `resource` (an API fault)."""
         policy = f"fault-{len(self.policies)}"
-        rule = {"apiGroups": [group], "apiVersions": ["*"], "operations": [operation], "resources": [resource]}
-        if name:
-            rule["resourceNames"] = [name]
-        admin = self.cluster.admin
-        admin.apply({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
-                     "metadata": {"name": policy}, "spec": {
-                         "failurePolicy": "Fail", "matchConstraints": {"resourceRules": [rule]},
-                         "matchConditions": [{"name": "controller",
-                                              "expression": f"request.userInfo.username == '{CONTROLLER_USER}'"}],
-                         "validations": [{"expression": "false",
-                                          "message": f"injected fault: {operation} {resource} refused"}]}})
-        admin.apply({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
-                     "metadata": {"name": policy}, "spec": {"policyName": policy, "validationActions": ["Deny"]}})
+        deny(self.cluster, policy, operation, group, resource, name=name, username=CONTROLLER_USER)
         self.policies.append(policy)
-        time.sleep(1.0)  # policies take effect asynchronously (informer + CEL compile, well under a second)
         return policy
 
     def clear_faults(self) -> None:
         for policy in self.policies:
-            for kind in ("ValidatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy"):
-                with contextlib.suppress(ApiError):
-                    self.cluster.admin.delete("admissionregistration.k8s.io/v1", kind, policy)
+            allow(self.cluster, policy)
         self.policies.clear()
         self.source.clear_faults()
         self.target.clear_faults()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 import time
 from collections.abc import Callable
@@ -93,8 +94,10 @@ def set_state(cluster: Cluster, name: str, state: str) -> None:
 
 
 
+@functools.cache
 def controller_cluster(kubeconfig: Path) -> Any:
-    """The controller's own Cluster wrapper, configured from a kubeconfig (for in-process reconciles)."""
+    """The controller's own Cluster wrapper, configured from a kubeconfig (for in-process reconciles); one per
+    kubeconfig, as the controller keeps one per process."""
     from kubernetes import client, config
 
     from vsphere_migration.openshift.cluster import Cluster as ControllerCluster
@@ -170,3 +173,31 @@ def in_process_bed(kube_cluster: Cluster, vcsim_factory: Any, shared: Path, name
     prepare_target(target)
     kube_cluster.install_crds([*openshift_crds(shared), migration_crd()])
     return InProcessBed(kube_cluster, source, target)
+
+
+def deny(cluster: Cluster, policy: str, operation: str, group: str, resource: str, *, name: str | None = None,
+         username: str | None = None) -> None:
+    """A ValidatingAdmissionPolicy (and binding) refusing `operation` on `resource` (an API fault): to `username`
+    only, or to everyone. Takes effect within a second (informer + CEL compile)."""
+    rule: dict[str, Any] = {"apiGroups": [group], "apiVersions": ["*"], "operations": [operation],
+                            "resources": [resource]}
+    if name:
+        rule["resourceNames"] = [name]
+    spec: dict[str, Any] = {"failurePolicy": "Fail", "matchConstraints": {"resourceRules": [rule]},
+                            "validations": [{"expression": "false",
+                                             "message": f"injected fault: {operation} {resource} refused"}]}
+    if username:
+        spec["matchConditions"] = [{"name": "user", "expression": f"request.userInfo.username == '{username}'"}]
+    api = "admissionregistration.k8s.io/v1"
+    cluster.admin.apply({"apiVersion": api, "kind": "ValidatingAdmissionPolicy", "metadata": {"name": policy},
+                         "spec": spec})
+    cluster.admin.apply({"apiVersion": api, "kind": "ValidatingAdmissionPolicyBinding", "metadata": {"name": policy},
+                         "spec": {"policyName": policy, "validationActions": ["Deny"]}})
+    time.sleep(1.0)
+
+
+def allow(cluster: Cluster, policy: str) -> None:
+    """Remove a policy made by `deny` (absent ones are fine)."""
+    for kind in ("ValidatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy"):
+        with contextlib.suppress(ApiError):
+            cluster.admin.delete("admissionregistration.k8s.io/v1", kind, policy)

@@ -81,6 +81,12 @@ class Cluster:
         return self.must(f"get {plural}/{name}", lambda: self.custom.get_cluster_custom_object(
             group, version, plural, name))
 
+    def find_cluster_object(self, kind: tuple[str, str, str], name: str) -> Obj | None:
+        """The object, or None when it (or its kind) does not exist on this cluster."""
+        group, version, plural = kind
+        return self.call(f"get {plural}/{name}", lambda: self.custom.get_cluster_custom_object(
+            group, version, plural, name), missing_ok=True)
+
     def replace_cluster_object(self, kind: tuple[str, str, str], obj: Obj, *, dry_run: bool = False) -> Obj:
         group, version, plural = kind
         name = obj["metadata"]["name"]
@@ -88,11 +94,12 @@ class Cluster:
         return self.must(f"update {plural}/{name}", lambda: self.custom.replace_cluster_custom_object(
             group, version, plural, name, obj, **extra))
 
-    def list_cluster_objects(self, kind: tuple[str, str, str]) -> list[Obj]:
+    def list_cluster_objects(self, kind: tuple[str, str, str], *, missing_ok: bool = False) -> list[Obj]:
+        """Every object of the kind; with missing_ok, none when the kind is not installed."""
         group, version, plural = kind
-        items: list[Obj] = self.must(f"list {plural}", lambda: self.custom.list_cluster_custom_object(
-            group, version, plural))["items"]
-        return items
+        found = self.call(f"list {plural}", lambda: self.custom.list_cluster_custom_object(group, version, plural),
+                          missing_ok=missing_ok)
+        return list(found["items"]) if found else []
 
     def get_namespaced(self, kind: tuple[str, str, str], namespace: str, name: str, *,
                        missing_ok: bool = False) -> Obj | None:
@@ -100,12 +107,12 @@ class Cluster:
         return self.call(f"get {plural} {namespace}/{name}", lambda: self.custom.get_namespaced_custom_object(
             group, version, namespace, plural, name), missing_ok=missing_ok)
 
-    def list_namespaced(self, kind: tuple[str, str, str], namespace: str) -> list[Obj]:
+    def list_namespaced(self, kind: tuple[str, str, str], namespace: str, *, missing_ok: bool = False) -> list[Obj]:
+        """Every object of the kind in the namespace; with missing_ok, none when the kind is not installed."""
         group, version, plural = kind
-        items: list[Obj] = self.must(f"list {plural} in {namespace}",
-                                     lambda: self.custom.list_namespaced_custom_object(group, version, namespace,
-                                                                                       plural))["items"]
-        return items
+        found = self.call(f"list {plural} in {namespace}", lambda: self.custom.list_namespaced_custom_object(
+            group, version, namespace, plural), missing_ok=missing_ok)
+        return list(found["items"]) if found else []
 
     def replace_namespaced(self, kind: tuple[str, str, str], obj: Obj) -> Obj:
         group, version, plural = kind

@@ -5,8 +5,8 @@ and delete the old worker MachineSets.
 Rollback returns to the state right before this phase, not to the backups: the backups predate the target's
 additions, and the Machines on the target still exist until the rollbacks of RecreateCPMS and CreateWorkers
 remove them — machine-api needs the target's credentials, cloud config and Infrastructure entry to delete their
-VMs. So the three are restored from the backups with the target added back, exactly as UpdateSecrets,
-UpdateInfrastructure and UpdateConfig added it; their own rollbacks remove it last."""
+VMs. So each of the three is restored from its backup with the target added back (one write each, the same
+additions UpdateSecrets, UpdateInfrastructure and UpdateConfig make); their own rollbacks remove it last."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ from ..openshift.cluster import (
 from ..openshift.infrastructure import restore_infrastructure
 from .base import Outcome, Phase, done
 from .scale_old import old_set_names
-from .update_config import KEY, UpdateConfig, restore_config, write_config
+from .update_config import KEY, restore_config, write_config
 from .update_infrastructure import with_target
-from .update_secrets import UpdateSecrets, restore_credentials
+from .update_secrets import restore_credentials, target_credentials_data
 
 
 def _without_source_infrastructure(ctx: MigrationContext) -> str:
@@ -78,12 +78,8 @@ class Cleanup(Phase):
     def rollback(self, ctx: MigrationContext) -> Outcome:
         wanted = with_target(ctx, ctx.backups.load("Infrastructure", None, "cluster"))
         messages = [restore_infrastructure(ctx.cluster, wanted).replace("the backup", "the backup plus the target")]
-        restore_config(ctx)
-        restore_credentials(ctx)
-        for phase in (UpdateSecrets(), UpdateConfig()):  # the target back on top of the backups
-            outcome = phase.execute(ctx)
-            if outcome.kind != "done":
-                return outcome
+        restore_config(ctx, keep_target=True)
+        restore_credentials(ctx, keep=target_credentials_data(ctx))
         for name in old_set_names(ctx):
             if ctx.cluster.get_namespaced(MACHINE_SETS, MACHINE_API_NAMESPACE, name, missing_ok=True) is None:
                 backup = clean(ctx.backups.load("MachineSet", MACHINE_API_NAMESPACE, name))

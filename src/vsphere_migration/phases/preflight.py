@@ -66,23 +66,11 @@ def target_path_problems(ctx: MigrationContext) -> list[str]:
     return problems
 
 
-def _optional(read: Any) -> Any:
-    """None when the kind or object does not exist on this cluster (a CRD not installed: nothing to fight)."""
-    from ..openshift.cluster import ClusterError
-
-    try:
-        return read()
-    except ClusterError as exc:
-        if exc.status == 404:
-            return None
-        raise
-
-
 def cluster_problems(ctx: MigrationContext) -> list[str]:
     """Everything on the cluster that a migration would fight or break, each with what to do."""
     cluster, source = ctx.cluster, str(ctx.status.source_server)
-    version = _optional(lambda: cluster.get_cluster_object(CLUSTER_VERSIONS, "version"))
-    gate = _optional(lambda: cluster.get_cluster_object(FEATURE_GATES, "cluster"))
+    version = cluster.find_cluster_object(CLUSTER_VERSIONS, "version")
+    gate = cluster.find_cluster_object(FEATURE_GATES, "cluster")
     volumes = cluster.must("list persistentvolumes", lambda: cluster.core.list_persistent_volume())
     infra_spec = ctx.infrastructure().get("spec") or {}
     infra_domains = ((infra_spec.get("platformSpec") or {}).get("vsphere") or {}).get("failureDomains") or []
@@ -90,10 +78,10 @@ def cluster_problems(ctx: MigrationContext) -> list[str]:
         *readiness.upgrade_problems(version),
         *readiness.feature_gate_problems(gate, version),
         *readiness.volume_problems([cluster.core.api_client.sanitize_for_serialization(v) for v in volumes.items]),
-        *readiness.remediation_problems(
-            _optional(lambda: cluster.list_namespaced(HEALTH_CHECKS, MACHINE_API_NAMESPACE)) or [],
-            _optional(lambda: cluster.list_cluster_objects(CLUSTER_AUTOSCALERS)) or [],
-            _optional(lambda: cluster.list_namespaced(MACHINE_AUTOSCALERS, MACHINE_API_NAMESPACE)) or []),
+        *readiness.remediation_problems(  # a kind that is not installed has nothing to fight
+            cluster.list_namespaced(HEALTH_CHECKS, MACHINE_API_NAMESPACE, missing_ok=True),
+            cluster.list_cluster_objects(CLUSTER_AUTOSCALERS, missing_ok=True),
+            cluster.list_namespaced(MACHINE_AUTOSCALERS, MACHINE_API_NAMESPACE, missing_ok=True)),
         *readiness.topology_problems(ctx.vcenters(), source, infra_domains,
                                      [fd.name for fd in ctx.spec.failure_domains]),
     ]

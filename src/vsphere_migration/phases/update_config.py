@@ -19,11 +19,20 @@ def write_config(ctx: MigrationContext, data: dict[str, str | None]) -> None:
                      lambda: ctx.cluster.core.patch_namespaced_config_map(name, namespace, {"data": data}))
 
 
-def restore_config(ctx: MigrationContext) -> bool:
-    """Restore the backed-up data (keys added since are removed); True when something changed."""
+def with_target_config(ctx: MigrationContext, text: str) -> str:
+    """The config text with the target vCenter added (ValueError when the text is neither INI nor YAML)."""
+    t = ctx.spec.target_vcenter
+    return add_vcenter(text, t.server, t.port, list(t.datacenters))
+
+
+def restore_config(ctx: MigrationContext, *, keep_target: bool = False) -> bool:
+    """Restore the backed-up data (keys added since are removed), with the target vCenter added when
+    keep_target, in one write; True when something changed."""
     backup = ctx.backups.load("ConfigMap", *CLOUD_CONFIG)
     live = ctx.cluster.config_map(*CLOUD_CONFIG).data or {}
-    wanted = backup.get("data") or {}
+    wanted = dict(backup.get("data") or {})
+    if keep_target and KEY in wanted:
+        wanted[KEY] = with_target_config(ctx, wanted[KEY])
     if live == wanted:
         return False
     removed: dict[str, str | None] = {k: None for k in live if k not in wanted}
@@ -40,7 +49,7 @@ class UpdateConfig(Phase):
             return failed(f"openshift-config/cloud-provider-config has no {KEY!r} key")
         t = ctx.spec.target_vcenter
         try:
-            updated = add_vcenter(data[KEY], t.server, t.port, list(t.datacenters))
+            updated = with_target_config(ctx, data[KEY])
         except ValueError as exc:
             return failed(str(exc))
         if updated == data[KEY]:

@@ -15,9 +15,9 @@ from ..api.models import PhaseName
 from ..context import MigrationContext
 from ..openshift.cluster import INFRASTRUCTURE, ClusterError
 from ..openshift.infrastructure import restore_infrastructure
+from ..openshift.readiness import GATE
 from .base import Outcome, Phase, done, failed
 
-GATE = "VSphereMultiVCenterDay2"
 CRD_NAME = "infrastructures.config.openshift.io"
 
 

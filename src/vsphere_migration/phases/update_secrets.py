@@ -11,12 +11,21 @@ from ..openshift.cluster import VSPHERE_CREDS
 from .base import Outcome, Phase, done
 
 
-def restore_credentials(ctx: MigrationContext) -> None:
-    backup = ctx.backups.load("Secret", *VSPHERE_CREDS, secret=True)
+def target_credentials_data(ctx: MigrationContext) -> dict[str, str]:
+    """The two keys this phase adds to vsphere-creds: `<target>.username` and `<target>.password`."""
+    user, password = ctx.target_credentials()
+    server = ctx.spec.target_vcenter.server
+    return {f"{server}.username": base64.b64encode(user.encode()).decode(),
+            f"{server}.password": base64.b64encode(password.encode()).decode()}
+
+
+def restore_credentials(ctx: MigrationContext, keep: dict[str, str] | None = None) -> None:
+    """The backed-up data (keys added since are removed), plus `keep`, in one write."""
+    wanted = {**ctx.backups.load("Secret", *VSPHERE_CREDS, secret=True)["data"], **(keep or {})}
     live = ctx.cluster.secret(*VSPHERE_CREDS).data or {}
-    if live == backup["data"]:
+    if live == wanted:
         return
-    body = {"data": {**{k: None for k in live}, **backup["data"]}}
+    body = {"data": {**{k: None for k in live}, **wanted}}
     ctx.cluster.must("restore kube-system/vsphere-creds", lambda: ctx.cluster.core.patch_namespaced_secret(
         VSPHERE_CREDS[1], VSPHERE_CREDS[0], body))
 
@@ -25,10 +34,8 @@ class UpdateSecrets(Phase):
     name = PhaseName.UPDATE_SECRETS
 
     def execute(self, ctx: MigrationContext) -> Outcome:
-        user, password = ctx.target_credentials()
         server = ctx.spec.target_vcenter.server
-        data = {f"{server}.username": base64.b64encode(user.encode()).decode(),
-                f"{server}.password": base64.b64encode(password.encode()).decode()}
+        data = target_credentials_data(ctx)
         current = ctx.cluster.secret(*VSPHERE_CREDS).data or {}
         if all(current.get(k) == v for k, v in data.items()):
             return done(f"kube-system/vsphere-creds already has {server} credentials")
