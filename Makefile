@@ -16,7 +16,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing pinned dependencies into $(VENV)"
-	@$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,migration]'
+	@$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,migration,status]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 run: $(STAMP)

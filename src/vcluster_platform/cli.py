@@ -17,8 +17,10 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from platform_common.yamlio import dump
+
 from .errors import FieldProblem, InvalidRequest, RenderInvariantError
-from .yamlio import dump, load_request_file
+from .yamlio import load_request_file
 
 if TYPE_CHECKING:  # the pipeline modules load the models: imported when a command runs, with the GC off
     from .pipeline.harness import Workflow

@@ -5,20 +5,18 @@ Run with `--check` to fail (exit 1) when a checked-in file differs from a fresh 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .crdgen import strict_schema
+from platform_common.crdgen import strict_schema
+from platform_common.generate import REPO, write_or_check
 
-REPO = Path(__file__).resolve().parents[2]
 SCHEMA_OUT = Path(__file__).resolve().parent / "schemas"
 KUBERNETES_VERSION = "1.34.0"
 CORE_KINDS = {
@@ -172,28 +170,8 @@ def readme_artifact() -> dict[Path, str]:
     return {README: f"{head}{TABLE_BEGIN}\n{platform_settings_table()}\n{TABLE_END}{tail}"}
 
 
-def main(argv: list[str] | None = None, produce: Callable[[], dict[Path, str]] = schema_artifacts) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 on drift")
-    args = parser.parse_args(argv)
-    files = produce()
-    drift = []
-    for path, text in sorted(files.items()):
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
-            continue
-        drift.append(path)
-        if not args.check:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    for path in drift:
-        shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
-        print(("drift: " if args.check else "wrote: ") + str(shown))
-    if args.check and drift:
-        print("generated files differ from the models; run `make generate` and commit", file=sys.stderr)
-        return 1
-    print(f"{len(files)} generated file(s), {len(drift)} {'differ' if args.check else 'updated'}")
-    return 0
+def main(argv: list[str] | None = None) -> int:
+    return write_or_check(argv, schema_artifacts, __doc__ or "")
 
 
 if __name__ == "__main__":

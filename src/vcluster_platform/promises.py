@@ -10,12 +10,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from platform_common.crdgen import crd, strict_schema
+from platform_common.yamlio import dump
+
 from . import API_GROUP, API_VERSION, PROMISE_NAME
-from .crdgen import crd, strict_schema
 from .models.argocd import ArgoCDApplicationSpec, ArgoCDProjectSpec
 from .models.platform import platform_env_defaults
 from .models.request import VClusterOrchestratorV2Spec
-from .yamlio import dump
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE_REGISTRY = os.environ.get("PIPELINE_IMAGE_REGISTRY", "ghcr.io/integratn/platform")

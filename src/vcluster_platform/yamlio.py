@@ -1,4 +1,4 @@
-"""Strict YAML in (duplicate keys rejected, one mapping, bounded) and deterministic YAML out.
+"""Strict YAML in: duplicate keys rejected, one mapping, bounded (YAML out is platform_common.yamlio).
 
 Limits, as the Kubernetes API server has them or near: a file of at most 3 MiB (the API server's request
 body limit) and a request of at most 1.5 MiB (etcd's object limit); at most 100,000 nodes per document with
@@ -194,34 +194,6 @@ def request_mapping(text: str, source: str) -> dict[str, Any]:
             [FieldProblem(source, doc, f"expected a YAML mapping, got {type(doc).__name__}")]
         )
     return doc
-
-
-# libyaml's emitter when PyYAML was built with it (the wheels are): the same output, several times faster.
-_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc]
-    """Block-style dumper that never emits anchors/aliases."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in data else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-_Dumper.add_representer(str, _str_representer)
-
-
-def dump(obj: Any) -> str:
-    """Deterministic YAML: insertion order kept, block style, no aliases."""
-    return yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096)
-
-
-def dump_all(objs: list[Any]) -> str:
-    return "".join("---\n" + dump(o) for o in objs)
 
 
 def _one_line(exc: Exception) -> str:

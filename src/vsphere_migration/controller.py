@@ -19,10 +19,12 @@ from typing import Any
 
 import kopf
 from kubernetes import client as k8s
-from kubernetes import config as k8s_config
+
+from platform_common import kube
+from platform_common.operator import install_startup
 
 from .api.models import GROUP, PLURAL, VERSION
-from .openshift.cluster import Cluster, ClusterError, api_message
+from .openshift.cluster import Cluster, ClusterError
 from .reconcile import reconcile
 from .vsphere.calllog import CallLog
 
@@ -33,43 +35,13 @@ KILL_PLAN_ENV = "VSPHERE_MIGRATION_KILL_PLAN"
 KILLED_EXIT = 137
 
 
-def merge_patch(old: Any, new: Any) -> Any:
-    """RFC 7386 merge patch turning `old` into `new` (removed keys become null)."""
-    if not isinstance(old, dict) or not isinstance(new, dict):
-        return new
-    patch: dict[str, Any] = {k: None for k in old if k not in new}
-    for key, value in new.items():
-        if key not in old:
-            patch[key] = value
-        elif old[key] != value:
-            patch[key] = merge_patch(old[key], value)
-    return patch
-
-
 @functools.cache
 def api_client() -> k8s.ApiClient:
     """One client for the process, from the in-cluster service account or KUBECONFIG."""
-    try:
-        k8s_config.load_incluster_config()
-    except k8s_config.ConfigException:
-        k8s_config.load_kube_config()
-    return k8s.ApiClient()
+    return kube.api_client()
 
 
-@kopf.on.startup()
-def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
-    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=GROUP)
-    settings.posting.level = logging.INFO
-    settings.watching.server_timeout = 60
-    settings.scanning.disabled = True  # the CRD and the namespace are known: no cluster-wide CRD/namespace lists
-
-
-@kopf.on.login()
-def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
-    api_client()  # loads the same configuration the handlers use
-    info: kopf.ConnectionInfo | None = kopf.login_via_client(**kwargs)
-    return info
+install_startup(GROUP, api_client)
 
 
 def kill_point(finished: str | None, where: str) -> None:
@@ -95,14 +67,14 @@ def drive(body: kopf.Body, **_: Any) -> None:
     result = reconcile(raw, cluster, CALLS)
     kill_point(result.finished, "before-status")
     old = dict(raw.get("status") or {})
-    patch = merge_patch(old, result.status)
+    patch = kube.merge_patch(old, result.status)
     meta = raw["metadata"]
     if patch:
         try:
             cluster.custom.patch_namespaced_custom_object_status(GROUP, VERSION, meta["namespace"], PLURAL,
                                                                  meta["name"], {"status": patch})
         except k8s.ApiException as exc:
-            raise kopf.TemporaryError(f"status update failed: {api_message(exc)}", delay=INTERVAL) from None
+            raise kopf.TemporaryError(f"status update failed: {kube.api_message(exc)}", delay=INTERVAL) from None
         except ClusterError as exc:
             raise kopf.TemporaryError(str(exc), delay=INTERVAL) from None
     kill_point(result.finished, "after-status")

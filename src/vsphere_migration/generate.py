@@ -5,9 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from vcluster_platform.generate import REPO
-from vcluster_platform.generate import main as generate_main
-from vcluster_platform.yamlio import dump
+from platform_common.generate import REPO, write_or_check
+from platform_common.yamlio import dump
 
 from .api.crd import migration_crd
 
@@ -20,4 +19,4 @@ def artifacts() -> dict[Path, str]:
 
 
 if __name__ == "__main__":
-    sys.exit(generate_main(sys.argv[1:], produce=artifacts))
+    sys.exit(write_or_check(sys.argv[1:], artifacts, __doc__ or ""))

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from conftest import REPO, SHARED
+from platform_common.generate import write_or_check
 from vcluster_platform import generate
 from vcluster_platform.promises import PROMISES, promise_crd
 
@@ -26,9 +27,9 @@ def test_checked_in_files_match_a_fresh_generation() -> None:
 def test_check_mode_reports_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "x.json"
     target.write_text("old")
-    assert generate.main(["--check"], produce=lambda: {target: "new"}) == 1
+    assert write_or_check(["--check"], lambda: {target: "new"}, "") == 1
     assert target.read_text() == "old"
-    assert generate.main([], produce=lambda: {target: "new"}) == 0 and target.read_text() == "new"
+    assert write_or_check([], lambda: {target: "new"}, "") == 0 and target.read_text() == "new"
 
 
 def _walk(node: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:

@@ -110,7 +110,7 @@ def controller_cluster(kubeconfig: Path) -> Any:
 def reconcile_once(cluster: Cluster, name: str, *, write_status: bool = True, log: Any = None) -> Any:
     """One reconcile in-process (the controller's code without kopf); its status is written unless told not
     to (a controller killed before its status write). Returns the reconcile result."""
-    from vsphere_migration.controller import merge_patch
+    from platform_common.kube import merge_patch
     from vsphere_migration.reconcile import reconcile
     from vsphere_migration.vsphere.calllog import CallLog
 

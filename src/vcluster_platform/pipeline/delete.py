@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from platform_common.kube import api_client, api_error_text
+
 from ..errors import FieldProblem, InvalidRequest
 from ..models import settings_from_document
 from ..models.names import is_dns1123_label, syncer_managed_by
@@ -70,7 +72,7 @@ def cleanup_volumes(api: VolumeApi, name: str, namespace: str, dry_run: bool) ->
             api.delete_persistent_volume(name=volume)
             report.deleted.append(volume)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none hidden
-            report.failed[volume] = describe_api_error(exc)
+            report.failed[volume] = api_error_text(exc)
     if report.deleted:
         remaining = api.list_persistent_volume(label_selector=report.selector)
         report.terminating = {v.metadata.name: _claim(v) for v in remaining.items if v.metadata.name in report.deleted}
@@ -82,30 +84,13 @@ def _claim(volume: Any) -> str:
     return f"bound to claim {ref.namespace}/{ref.name}" if ref is not None else "waiting for its finalizers"
 
 
-def describe_api_error(exc: Exception) -> str:
-    """The API server's own words for a refused call (its status code and reason), never a stack trace."""
-    code = getattr(exc, "status", None)
-    reason = getattr(exc, "reason", None) or exc
-    body = getattr(exc, "body", None)
-    if isinstance(body, (str, bytes)):
-        import contextlib
-        import json
-
-        with contextlib.suppress(ValueError, AttributeError):
-            reason = json.loads(body).get("message", reason)
-    return f"HTTP {code}: {reason}" if code else f"{type(exc).__name__}: {reason}"
-
-
 def kubernetes_volume_api() -> VolumeApi:
     """CoreV1Api with the pipeline's service account (in cluster) or the local kubeconfig."""
-    from kubernetes import client, config
+    from kubernetes import client
 
-    try:
-        config.load_incluster_config()
-    except config.ConfigException:
-        config.load_kube_config()
-    api: VolumeApi = client.CoreV1Api()
+    api: VolumeApi = client.CoreV1Api(api_client())
     return api
+
 
 
 def delete_status(report: CleanupReport, dry_run: bool, name: str) -> dict[str, Any]:
@@ -147,7 +132,7 @@ def run_delete(doc: dict[str, Any], dry_run: bool,
     try:
         report = cleanup_volumes((api_factory or kubernetes_volume_api)(), name, namespace, dry_run)
     except Exception as exc:  # noqa: BLE001 - reported in status and exit code
-        message = f"vCluster {name}: cannot list PersistentVolumes: {describe_api_error(exc)}; {UNBLOCK}"
+        message = f"vCluster {name}: cannot list PersistentVolumes: {api_error_text(exc)}; {UNBLOCK}"
         return {"phase": "Failed", "message": message}, 1
     for volume in report.found:
         print(f"{'would delete' if dry_run else 'deleting'} PersistentVolume {volume}", file=sys.stderr)

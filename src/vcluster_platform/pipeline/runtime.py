@@ -16,7 +16,9 @@ from typing import Any
 
 import yaml
 
-from ..yamlio import dump, load_request_file
+from platform_common.yamlio import dump
+
+from ..yamlio import load_request_file
 
 ACTIONS = ("configure", "delete")
 # Local runs and tests use another tree: KRATIX_ROOT=/tmp/x uses /tmp/x/{input,output,metadata}.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vcluster_platform.crdgen import crd, openapi_schema
+from platform_common.crdgen import crd, openapi_schema
 
 from .models import GROUP, KIND, PLURAL, SHORT_NAME, VERSION, MigrationSpec, MigrationStatus
 

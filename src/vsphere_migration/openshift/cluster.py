@@ -9,6 +9,8 @@ import urllib3
 from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
 
+from platform_common.kube import api_message
+
 T = TypeVar("T")
 Obj = dict[str, Any]
 
@@ -38,15 +40,6 @@ class ClusterError(Exception):
         self.status, self.api_message = status, message
         self.transient = transient or status in TRANSIENT_STATUSES
         super().__init__(f"{action}: {message}" + (f" (HTTP {status})" if status else ""))
-
-
-def api_message(exc: ApiException) -> str:
-    import json
-
-    try:
-        return str(json.loads(exc.body).get("message") or exc.reason)
-    except (TypeError, ValueError):
-        return str(exc.reason)
 
 
 class Cluster:
