@@ -56,3 +56,72 @@ def merge_patch(old: Any, new: Any) -> Any:
         elif old[key] != value:
             patch[key] = merge_patch(old[key], value)
     return patch
+
+
+class NotFound(Exception):
+    """The object does not exist (HTTP 404)."""
+
+
+class Conflict(Exception):
+    """The object changed since it was read (HTTP 409 on a resourceVersion precondition)."""
+
+
+class JsonApi:
+    """Plain JSON over the client's connection: GET / LIST / merge-PATCH / POST by path, dicts in and out.
+
+    Skips the client's model classes (a typed Pod list costs more to build than to fetch); refusals other than
+    404 and 409 propagate as the client's ApiException.
+    """
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    def _call(self, method: str, path: str, body: Any = None, query: list[tuple[str, str]] | None = None,
+              content_type: str = "application/json") -> Any:
+        from kubernetes.client.rest import ApiException
+
+        try:
+            response = self.client.call_api(
+                path, method, query_params=query or [], body=body, auth_settings=["BearerToken"],
+                header_params={"Accept": "application/json", "Content-Type": content_type},
+                _preload_content=False, _return_http_data_only=True, _request_timeout=30)
+        except ApiException as exc:
+            if exc.status == 404:
+                raise NotFound(path) from None
+            if exc.status == 409:
+                raise Conflict(api_message(exc)) from None
+            raise
+        return json.loads(response.data) if response.data else None
+
+    def get(self, path: str) -> dict[str, Any] | None:
+        """The object at `path`, or None when it does not exist."""
+        try:
+            found: dict[str, Any] = self._call("GET", path)
+        except NotFound:
+            return None
+        return found
+
+    def items(self, path: str, label_selector: str = "") -> list[dict[str, Any]]:
+        """The items of a list (empty when the collection's namespace or kind does not exist)."""
+        query = [("labelSelector", label_selector)] if label_selector else []
+        try:
+            listed = self._call("GET", path, query=query)
+        except NotFound:
+            return []
+        items: list[dict[str, Any]] = listed.get("items") or []
+        return items
+
+    def merge_patch(self, path: str, patch: dict[str, Any]) -> dict[str, Any]:
+        patched: dict[str, Any] = self._call("PATCH", path, body=patch, content_type="application/merge-patch+json")
+        return patched
+
+    def create(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        created: dict[str, Any] = self._call("POST", path, body=body)
+        return created
+
+
+def object_path(api_version: str, plural: str, namespace: str | None = None, name: str | None = None) -> str:
+    """REST path of a collection or object: `v1` → /api/v1, `group/version` → /apis/group/version."""
+    root = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    scope = f"/namespaces/{namespace}" if namespace else ""
+    return f"{root}{scope}/{plural}" + (f"/{name}" if name else "")

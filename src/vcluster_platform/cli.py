@@ -1,4 +1,5 @@
-"""`vcluster-platform`: render, explain, validate, diff and migrate-check vCluster requests locally.
+"""`vcluster-platform`: render, explain, validate, diff and migrate-check vCluster requests locally, and read
+the live status of requests on a cluster.
 
 Exit codes: 0 success; 1 the check found something (validate: problems, diff: differences, migrate check: a
 change that would recreate or prune the control plane); 2 invalid input (request, file or arguments);
@@ -33,6 +34,7 @@ EXAMPLES = f"""examples:
   vcluster-platform validate {MEDIA} out/output
   vcluster-platform diff out/output {MEDIA}
   vcluster-platform migrate check --v1 {V1_MEDIA} --v2 {MEDIA} --plan
+  vcluster-platform status vcluster-media --diagnose
 """
 
 
@@ -274,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output", choices=["text", "json"], default="text")
     check.set_defaults(func=_cmd_migrate_check)
 
+    from .status_cli import add_parser as add_status_parser
+
+    add_status_parser(sub)
     return parser
 
 

@@ -68,6 +68,7 @@ class PlatformSettings:
 
     cni: Cni = "kubernetes"
     argocd_namespace: str = "argocd"
+    argocd_url: str = ""  # base URL of the ArgoCD UI; status.endpoints.argocd links each tenant's Application
     monitoring_namespace: str = "monitoring"
     ingress_namespaces: tuple[str, ...] = ("nginx-gateway",)
     lan_cidrs: tuple[str, ...] = RFC1918
@@ -98,6 +99,9 @@ PLATFORM_ENV: dict[str, tuple[str, str, str]] = {
         "server entity and SNATed LoadBalancer traffic)"),
     "VCLUSTER_PLATFORM_ARGOCD_NAMESPACE": (
         "argocd_namespace", "namespace", "namespace of ArgoCD, allowed to reach the vCluster API"),
+    "VCLUSTER_PLATFORM_ARGOCD_URL": (
+        "argocd_url", "url", "base URL of the ArgoCD UI (https://argocd.example.com); each request's "
+                             "status.endpoints.argocd links its Application there; empty: no link"),
     "VCLUSTER_PLATFORM_MONITORING_NAMESPACE": (
         "monitoring_namespace", "namespace", "namespace of the Prometheus stack, allowed to scrape tenant pods"),
     "VCLUSTER_PLATFORM_INGRESS_NAMESPACES": (
@@ -212,6 +216,14 @@ def _json_object(variable: str, raw: str, problems: list[FieldProblem]) -> str:
     return json.dumps(parsed, sort_keys=True)
 
 
+def _url(variable: str, raw: str, problems: list[FieldProblem]) -> str:
+    if raw and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s?#]*)?", raw):
+        problems.append(FieldProblem(f"env {variable}", raw, "allowed: an http(s) URL without query, e.g. "
+                                                             "https://argocd.example.com, or empty"))
+        return ""
+    return raw.rstrip("/")
+
+
 _QUALIFIED_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _PARSERS: dict[str, Callable[[str, str, list[FieldProblem]], Any]] = {
     "cni": _choice(CNI_FLAVOURS),
@@ -220,6 +232,7 @@ _PARSERS: dict[str, Callable[[str, str, list[FieldProblem]], Any]] = {
     "namespaces": _namespaces,
     "k8s_version": _k8s_version,
     "text": lambda _variable, raw, _problems: raw,
+    "url": _url,
     "bool": _bool,
     "pairs": _pairs,
     "json": _json_object,
@@ -236,7 +249,7 @@ def platform_from_env(environ: Mapping[str, str] | None = None) -> PlatformSetti
         if variable not in env:
             continue
         raw = env[variable].strip()
-        if not raw and kind not in ("cidrs", "pairs", "text", "json", "namespaces"):
+        if not raw and kind not in ("cidrs", "pairs", "text", "json", "namespaces", "url"):
             continue
         if kind in _PARSERS:
             values[attr] = _PARSERS[kind](variable, raw, problems)

@@ -58,4 +58,4 @@ def run_configure(dirs: KratixDirs) -> None:
         print(f"warning: {warning}", file=sys.stderr)
     write_outputs(dirs, output_files(objects))
     write_destination_selectors(dirs, [(PLATFORM_DIR, platform_selector())])
-    write_status(dirs, configure_status(settings, objects, warnings))
+    write_status(dirs, configure_status(settings, objects, warnings, doc.get("status")))

@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from vcluster_status.contract import reconciled
+
 from ..models import EffectiveSettings
 
 
@@ -30,8 +32,25 @@ def _env_value(job: dict[str, Any] | None, name: str) -> str:
     return next((e.get("value", "") for e in env if e.get("name") == name), "")
 
 
+def argocd_link(s: EffectiveSettings, application: str) -> str:
+    """The Application's page in the ArgoCD UI (`<base>/applications/<namespace>/<name>`); empty without a base."""
+    base = s.platform.argocd_url
+    return f"{base}/applications/{s.platform.argocd_namespace}/{application}" if base and application else ""
+
+
+def static_contract(s: EffectiveSettings, application: str, kubeconfig: str, one_password_item: str) -> dict[str, Any]:
+    """The pipeline's part of the status contract (README "Live status"): where to reach the tenant."""
+    return {
+        "endpoints": {"api": s.endpoint, "argocd": argocd_link(s, application)},
+        "credentials": {"kubeconfigSecret": kubeconfig, "onePasswordItem": one_password_item},
+        "applicationNamespace": s.platform.argocd_namespace,
+    }
+
+
 def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]],
-                     warnings: list[str] | None = None) -> dict[str, Any]:
+                     warnings: list[str] | None = None, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """status.yaml of a configure run. Once the status reconciler owns the phase (`current` has
+    lastReconciled), phase and message are left out so a re-run never turns a Ready tenant back to Scheduled."""
     app = _find(objects, "ArgoCDApplication", lambda o: o["spec"]["source"].get("chart") == s.chart)
     kubeconfig = _find(objects, "ExternalSecret", lambda o: any(
         d["remoteRef"].get("property") == "kubeconfig" for d in o["spec"].get("data", [])))
@@ -42,6 +61,9 @@ def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]],
                   if warnings else
                   _condition("ReferencesResolved", True, "AllProvided",
                              "every Secret and ConfigMap the Helm values mount is rendered or created"))
+    application = app["spec"]["name"] if app else ""
+    kubeconfig_secret = kubeconfig["spec"]["target"]["name"] if kubeconfig else ""
+    one_password_item = _env_value(job, "OP_ITEM_TITLE")
     status: dict[str, Any] = {
         "phase": "Scheduled",
         "message": f"rendered {len(objects)} objects for vCluster {s.name}",
@@ -52,10 +74,11 @@ def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]],
             "endpoint": s.endpoint,
             "chartVersion": s.chart_version,
         },
-        "application": app["spec"]["name"] if app else "",
-        "kubeconfigSecret": kubeconfig["spec"]["target"]["name"] if kubeconfig else "",
+        **static_contract(s, application, kubeconfig_secret, one_password_item),
+        "application": application,
+        "kubeconfigSecret": kubeconfig_secret,
         "argocdClusterSecret": cluster["spec"]["target"]["name"] if cluster else "",
-        "onePasswordItem": _env_value(job, "OP_ITEM_TITLE"),
+        "onePasswordItem": one_password_item,
         "syncJob": job["metadata"]["name"] if job else "",
         "objectCounts": dict(sorted(counts.items())),
         "conditions": [
@@ -66,6 +89,8 @@ def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]],
     }
     if warnings:
         status["warnings"] = list(warnings)
+    if reconciled(current or {}):
+        del status["phase"], status["message"]
     return status
 
 
