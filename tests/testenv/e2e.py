@@ -29,9 +29,11 @@ def prepare_source(source: VCenter) -> None:
     rename_vm(source, "/DC0/vm/DC0_C0_RP0_VM0", f"{INFRA_ID}-rhcos")
 
 
-def install_rbac(cluster: Cluster, rbac: Path = RBAC, drop: tuple[str, str] | None = None) -> str:
-    """Apply the deploy RBAC (optionally without one rule: (role name/namespace, resource)); return a token."""
-    cluster.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": CONTROLLER_SA[0]}})
+def install_rbac(cluster: Cluster, rbac: Path = RBAC, drop: tuple[str, str] | None = None,
+                 account: tuple[str, str] = CONTROLLER_SA) -> str:
+    """Apply a deploy RBAC file (optionally without one rule: (role namespace, resource)); return a token for
+    its service account `account` (namespace, name)."""
+    cluster.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": account[0]}})
     for doc in yaml.safe_load_all(rbac.read_text()):
         ns = doc["metadata"].get("namespace")
         if ns:
@@ -39,7 +41,7 @@ def install_rbac(cluster: Cluster, rbac: Path = RBAC, drop: tuple[str, str] | No
         if drop and doc["kind"] in ("Role", "ClusterRole") and (ns or "") == drop[0]:
             doc = {**doc, "rules": [r for r in doc["rules"] if drop[1] not in r["resources"]]}
         cluster.admin.apply(doc)
-    path = f"/api/v1/namespaces/{CONTROLLER_SA[0]}/serviceaccounts/{CONTROLLER_SA[1]}/token"
+    path = f"/api/v1/namespaces/{account[0]}/serviceaccounts/{account[1]}/token"
     response = cluster.admin.request("POST", path, {"apiVersion": "authentication.k8s.io/v1",
                                                     "kind": "TokenRequest", "spec": {"expirationSeconds": 7200}})
     return str(response["status"]["token"])

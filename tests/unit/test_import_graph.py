@@ -6,7 +6,6 @@ contract, while it imports nothing of vcluster_platform (its image carries neith
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 
