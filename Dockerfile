@@ -1,7 +1,8 @@
-# The three images of this repository, one target each (build from the repository root):
+# The four images of this repository, one target each (build from the repository root):
 #   vcluster-pipeline      pipeline of the vcluster-orchestrator-v2 promise (entry point vcluster-platform-pipeline)
 #   argocd-pipeline        pipeline of the argocd-project and argocd-application promises
 #   migration-controller   the vSphere migration controller
+#   status-reconciler      the live-status reconciler of VClusterOrchestratorV2 requests
 #
 # The build installs from a wheelhouse made on the build host (`make wheelhouse`: our wheel plus every pinned
 # dependency from the lock files), so the image build itself never reaches a package index and installs
@@ -23,6 +24,9 @@ RUN install-venv.sh /locks/requirements-runtime.lock platform-automation
 FROM venv-base AS controller-venv
 RUN install-venv.sh /locks/requirements.lock 'platform-automation[migration]'
 
+FROM venv-base AS status-venv
+RUN install-venv.sh /locks/requirements.lock 'platform-automation[status]'
+
 FROM ${BASE_IMAGE} AS runtime
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PYDANTIC_DISABLE_PLUGINS=1
 USER 65532:65532
@@ -38,3 +42,7 @@ ENTRYPOINT ["argocd-promise-pipeline"]
 FROM runtime AS migration-controller
 COPY --from=controller-venv /opt/venv /opt/venv
 ENTRYPOINT ["vsphere-migration-controller"]
+
+FROM runtime AS status-reconciler
+COPY --from=status-venv /opt/venv /opt/venv
+ENTRYPOINT ["vcluster-status-reconciler"]

@@ -31,7 +31,7 @@ test: $(STAMP) lint check-generated
 fuzz: $(STAMP)
 	@FUZZ_CASES=$${FUZZ_CASES:-30000} $(BIN)/python -m pytest -q -s tests/fuzz
 
-# The three images of ./Dockerfile, built with buildah from a Debian base made here (root; see README "Images").
+# The four images of ./Dockerfile, built with buildah from a Debian base made here (root; see README "Images").
 images: $(STAMP)
 	@bash tools/images/build.sh
 
@@ -62,6 +62,7 @@ bench: $(STAMP)
 	@$(BIN)/python tests/bench/bench_pipeline.py
 	@bash tools/testenv/build.sh
 	@$(BIN)/python tests/bench/bench_migration.py
+	@$(BIN)/python tests/bench/bench_status.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -167,24 +167,50 @@ def test_least_privileged_identity_is_refused_what_it_was_not_granted(api: Any) 
     assert "system:serviceaccount:rbac-check:reader" in error.value.message
 
 
-DEPLOY = REPO / "deploy" / "vsphere-migration"
+DEPLOY = REPO / "deploy"
+
+
+def dry_run_deploy(api: Any, component: str, files: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every document of the component's deploy files, accepted by a server-side dry run (CRDs installed)."""
+    docs = [d for name in files for d in yaml.safe_load_all((DEPLOY / component / name).read_text()) if d]
+    for namespace in {d["metadata"].get("namespace") for d in docs} - {None}:
+        api.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    for doc in docs:
+        applied = api.admin.apply(doc, dry_run=True)
+        assert applied["kind"] == doc["kind"]
+    return docs
+
+
+def assert_hardened(deployment: dict[str, Any], account: str) -> None:
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    assert pod["serviceAccountName"] == account
 
 
 def test_the_controller_deploy_manifests_are_accepted(api: Any) -> None:
     from vsphere_migration.api.crd import migration_crd
 
     api.install_crds([migration_crd()])
-    docs = [d for name in ("namespace.yaml", "rbac.yaml", "deployment.yaml", "example-migration.yaml")
-            for d in yaml.safe_load_all((DEPLOY / name).read_text()) if d]
-    for namespace in {d["metadata"].get("namespace") for d in docs} - {None}:
-        api.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
-    for doc in docs:
-        applied = api.admin.apply(doc, dry_run=True)
-        assert applied["kind"] == doc["kind"]
+    docs = dry_run_deploy(api, "vsphere-migration",
+                          ("namespace.yaml", "rbac.yaml", "deployment.yaml", "example-migration.yaml"))
+    assert_hardened(next(d for d in docs if d["kind"] == "Deployment"), "vsphere-migration-controller")
+
+
+def test_the_status_reconciler_deploy_manifests_are_accepted(api: Any) -> None:
+    """The ServiceMonitor needs the Prometheus operator's CRD (not installed here): it must select the
+    Service, whose port must reach the container's metrics port."""
+    docs = dry_run_deploy(api, "vcluster-status", ("namespace.yaml", "rbac.yaml", "deployment.yaml"))
     deployment = next(d for d in docs if d["kind"] == "Deployment")
-    pod = deployment["spec"]["template"]["spec"]
-    container = pod["containers"][0]
-    assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
-    assert container["securityContext"]["readOnlyRootFilesystem"] is True
-    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
-    assert pod["serviceAccountName"] == "vsphere-migration-controller"
+    assert_hardened(deployment, "vcluster-status-reconciler")
+    service, monitor = [d for d in yaml.safe_load_all((DEPLOY / "vcluster-status" / "monitoring.yaml").read_text())]
+    assert api.admin.apply(service, dry_run=True)["kind"] == "Service"
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    port = next(p for p in service["spec"]["ports"] if p["name"] == monitor["spec"]["endpoints"][0]["port"])
+    container_ports = {p["name"]: p["containerPort"] for p in deployment["spec"]["template"]["spec"]["containers"][0]
+                       ["ports"]}
+    env = {e["name"]: e["value"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert container_ports[port["targetPort"]] == int(env["VCLUSTER_STATUS_METRICS_PORT"])

@@ -29,6 +29,7 @@ IMAGES = {
     "vcluster-pipeline": ("vcluster-platform-pipeline", 120 * 1000 * 1000),
     "argocd-pipeline": ("argocd-promise-pipeline", 120 * 1000 * 1000),
     "migration-controller": ("vsphere-migration-controller", 200 * 1000 * 1000),
+    "status-reconciler": ("vcluster-status-reconciler", 200 * 1000 * 1000),
 }
 MEDIA = SHARED / "examples" / "real" / "vcluster-media.yaml"
 
@@ -173,7 +174,7 @@ sys.exit(1 if missing else 0)
 WRITE_OUTSIDE = "open('/opt/venv/probe', 'w')"
 
 
-@pytest.mark.parametrize("target", ["vcluster-pipeline", "migration-controller"])
+@pytest.mark.parametrize("target", ["vcluster-pipeline", "migration-controller", "status-reconciler"])
 def test_image_needs_no_writable_root(images: dict[str, str], target: str) -> None:
     """All bytecode is there (a read-only root needs no writes), and uid 65532 cannot write the venv anyway."""
     container = Container(images[target])
@@ -198,22 +199,28 @@ def test_pipeline_image_keeps_the_api_client_a_delete_run_needs(images: dict[str
 
 
 IMPORT_EVERY_MODULE = """
-import importlib, pkgutil, vsphere_migration
-names = [m.name for m in pkgutil.walk_packages(vsphere_migration.__path__, "vsphere_migration.")]
+import importlib, pkgutil, sys
+package = importlib.import_module(sys.argv[1])
+names = [m.name for m in pkgutil.walk_packages(package.__path__, sys.argv[1] + ".")]
 for name in names:
     importlib.import_module(name)
 print(len(names))
 """
 
 
-def test_controller_image_starts_and_imports_every_module(images: dict[str, str]) -> None:
-    container = Container(images["migration-controller"])
+@pytest.mark.parametrize(("target", "package", "modules"), [
+    ("migration-controller", "vsphere_migration", 20),
+    ("status-reconciler", "vcluster_status", 8),
+])
+def test_controller_image_starts_and_imports_every_module(images: dict[str, str], target: str, package: str,
+                                                          modules: int) -> None:
+    container = Container(images[target])
     try:
-        help_text = container.run("vsphere-migration-controller", "--help")
+        help_text = container.run(IMAGES[target][0], "--help")
         assert help_text.returncode == 0, help_text.stderr
         assert "usage" in help_text.stdout.lower()
-        imported = container.run("python", "-c", IMPORT_EVERY_MODULE)
+        imported = container.run("python", "-c", IMPORT_EVERY_MODULE, package)
         assert imported.returncode == 0, imported.stderr
-        assert int(imported.stdout.strip()) >= 20
+        assert int(imported.stdout.strip()) >= modules
     finally:
         container.remove()

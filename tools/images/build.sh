@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# `make images`: builds the three images of ./Dockerfile with buildah, without a container daemon or registry.
+# `make images`: builds the four images of ./Dockerfile with buildah, without a container daemon or registry.
 #
 #   1. the wheelhouse the Dockerfile installs from: our wheel and every locked dependency, fetched from the
 #      package index by the host's pip (WHEELHOUSE_ONLY=1 stops here: `make wheelhouse`);
 #   2. buildah and debootstrap from Debian's packages, when missing (needs root, as apt-get does);
 #   3. the base image from Debian's own packages (tools/images/base.sh), rebuilt only when that script changes;
 #   4. the images, tagged with the names and tags the promise files and the Deployment reference.
-# Prints each image's size. IMAGES=... limits the targets (default: all three).
+# Prints each image's size. IMAGES=... limits the targets (default: all four).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,13 +15,13 @@ cd "$root"
 
 # target|image, the names the promise files and the controller's Deployment reference
 mapfile -t targets < <("$root/.venv/bin/python" "$here/targets.py")
-wanted=${IMAGES:-vcluster-pipeline argocd-pipeline migration-controller}
+wanted=${IMAGES:-vcluster-pipeline argocd-pipeline migration-controller status-reconciler}
 
 wheels=build/wheelhouse
 rm -rf "$wheels" && mkdir -p "$wheels"
 pip=("$root/.venv/bin/pip" --disable-pip-version-check --quiet)
 "${pip[@]}" wheel --wheel-dir "$wheels" -c requirements-runtime.lock .
-"${pip[@]}" wheel --wheel-dir "$wheels" -c requirements.lock '.[migration]'
+"${pip[@]}" wheel --wheel-dir "$wheels" -c requirements.lock '.[migration,status]'
 "${pip[@]}" download --dest "$wheels" --no-deps "pip==$("$root/.venv/bin/python" -c 'import pip; print(pip.__version__)')"
 [[ -z ${WHEELHOUSE_ONLY:-} ]] || { echo "images: wheelhouse in $wheels"; exit 0; }
 
