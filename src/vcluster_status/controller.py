@@ -31,7 +31,7 @@ from . import contract as c
 from .assess import Timing
 from .metrics import Metrics
 from .observation import Tenant
-from .observe import all_requests_path
+from .observe import ApplicationLists, all_requests_path
 from .reconcile import Outcome, post_transition, reconcile_tenant
 
 LOG = logging.getLogger("vcluster_status.controller")
@@ -56,6 +56,7 @@ class State:
 
     api: kube.JsonApi
     metrics: Metrics
+    applications: ApplicationLists
     queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     queued: set[str] = field(default_factory=set)
     watchers: dict[str, set[str]] = field(default_factory=lambda: collections.defaultdict(set))
@@ -102,7 +103,8 @@ def timed_reconcile(state: State, key: str) -> Outcome | None:
     namespace, name = key.split("/", 1)
     started = time.perf_counter()
     try:
-        return reconcile_tenant(state.api, namespace, name, timing=TIMING, heartbeat=INTERVAL)
+        return reconcile_tenant(state.api, namespace, name, timing=TIMING, heartbeat=INTERVAL,
+                                applications=state.applications)
     finally:
         state.metrics.duration.observe(time.perf_counter() - started)
 
@@ -148,7 +150,8 @@ async def sweep(state: State) -> None:
 
 @kopf.on.startup()
 async def start(memo: kopf.Memo, **_: Any) -> None:
-    state = State(api=kube.JsonApi(api_client()), metrics=Metrics())
+    api = kube.JsonApi(api_client())
+    state = State(api=api, metrics=Metrics(), applications=ApplicationLists(api, ttl=min(2.0, INTERVAL / 2)))
     serve(state.metrics.registry, METRICS_PORT)
     state.tasks = [asyncio.create_task(worker(state)), asyncio.create_task(sweep(state))]
     memo.state = state

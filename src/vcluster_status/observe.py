@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from platform_common.kube import JsonApi, object_path
 
 from . import contract as c
@@ -27,7 +30,28 @@ def is_sub_app(application: Obj, tenant: Tenant) -> bool:
     return name == tenant.vcluster or bool(server and server == tenant.api_endpoint)
 
 
-def observe(api: JsonApi, tenant: Tenant) -> Observation:
+Lister = Callable[[str], list[Obj]]
+
+
+class ApplicationLists:
+    """The Applications of a namespace, listed at most once per `ttl` seconds: every tenant's sub-apps come from
+    the same list, so a sweep over N tenants reads it about once instead of N times."""
+
+    def __init__(self, api: JsonApi, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.api, self.ttl, self.clock = api, ttl, clock
+        self._lists: dict[str, tuple[float, list[Obj]]] = {}
+
+    def __call__(self, namespace: str) -> list[Obj]:
+        listed_at, items = self._lists.get(namespace, (float("-inf"), []))
+        if self.clock() - listed_at >= self.ttl:
+            items = self.api.items(object_path(ARGOCD_API, "applications", namespace))
+            self._lists[namespace] = (self.clock(), items)
+        return items
+
+
+def observe(api: JsonApi, tenant: Tenant, applications: Lister | None = None) -> Observation:
+    """One look at the tenant's live objects; `applications` lists a namespace's Applications (default: a
+    fresh list each time)."""
     application = api.get(object_path(ARGOCD_API, "applications", tenant.application_namespace,
                                       tenant.application))
     namespace_exists = api.get(object_path("v1", "namespaces", name=tenant.namespace)) is not None
@@ -36,6 +60,7 @@ def observe(api: JsonApi, tenant: Tenant) -> Observation:
     pods = api.items(object_path("v1", "pods", tenant.namespace))
     kubeconfig = (api.get(object_path(EXTERNAL_SECRETS_API, "externalsecrets", tenant.namespace,
                                       tenant.kubeconfig_secret)) if tenant.kubeconfig_secret else None)
-    apps = api.items(object_path(ARGOCD_API, "applications", tenant.application_namespace))
+    list_applications = applications or (lambda ns: api.items(object_path(ARGOCD_API, "applications", ns)))
+    apps = list_applications(tenant.application_namespace)
     return Observation(namespace_exists=True, application=application, pods=pod_counts(pods),
                        kubeconfig=kubeconfig, sub_apps=[a for a in apps if is_sub_app(a, tenant)])

@@ -17,7 +17,7 @@ from platform_common.kube import Conflict, JsonApi, merge_patch, object_path
 from . import contract as c
 from .assess import DEFAULT_TIMING, Timing, assess, merged_status, seconds_since, stamp
 from .observation import Obj, Tenant, tenant_of
-from .observe import observe, request_path
+from .observe import Lister, observe, request_path
 
 ATTEMPTS = 4
 
@@ -50,7 +50,8 @@ def needs_write(current: Obj, new: Obj, now: datetime, heartbeat: float) -> bool
 
 
 def reconcile_tenant(api: JsonApi, namespace: str, name: str, *, timing: Timing = DEFAULT_TIMING,
-                     heartbeat: float = 60.0, now: datetime | None = None) -> Outcome | None:
+                     heartbeat: float = 60.0, now: datetime | None = None,
+                     applications: Lister | None = None) -> Outcome | None:
     """Bring one request's live status up to date; None when the request no longer exists."""
     for _ in range(ATTEMPTS):
         request = api.get(request_path(namespace, name))
@@ -59,7 +60,7 @@ def reconcile_tenant(api: JsonApi, namespace: str, name: str, *, timing: Timing 
         when = now or datetime.now(UTC)
         tenant = tenant_of(request)
         deleting = bool(request["metadata"].get("deletionTimestamp"))
-        observation = observe(api, tenant) if tenant is not None and not deleting else None
+        observation = observe(api, tenant, applications) if tenant is not None and not deleting else None
         current: Obj = request.get("status") or {}
         new = merged_status(current, assess(request, tenant, observation, when, timing))
         previous_phase = str(current.get("phase") or "") if c.reconciled(current) else ""
