@@ -67,10 +67,19 @@ PROMISES = (
 )
 
 
+# `kubectl get vclusterorchestratorv2s` answers "is it ready, and where?" (the live status contract)
+LIVE_COLUMNS: list[dict[str, Any]] = [
+    {"name": "Ready Pods", "type": "integer", "jsonPath": ".status.health.workloads.ready", "priority": 1},
+    {"name": "API", "type": "string", "jsonPath": ".status.endpoints.api"},
+]
+
+
 def promise_crd(p: PromiseDef) -> dict[str, Any]:
-    columns: list[dict[str, Any]] = [{"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
-               {"name": "Message", "type": "string", "jsonPath": ".status.message", "priority": 1},
-               {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}]
+    columns: list[dict[str, Any]] = [
+        {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
+        *(LIVE_COLUMNS if p.name == PROMISE_NAME else []),
+        {"name": "Message", "type": "string", "jsonPath": ".status.message", "priority": 1},
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}]
     return crd(API_GROUP, API_VERSION, p.kind, p.plural, p.spec_model, printer_columns=columns)
 
 

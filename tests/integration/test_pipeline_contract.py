@@ -21,8 +21,9 @@ def _tree(tmp_path: Path, doc: Any) -> Path:
     return tmp_path
 
 
-def _run(root: Path, action: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KRATIX_ROOT": str(root), "KRATIX_WORKFLOW_ACTION": action,
+def _run(root: Path, action: str, *args: str, extra_env: dict[str, str] | None = None
+         ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **(extra_env or {}), "KRATIX_ROOT": str(root), "KRATIX_WORKFLOW_ACTION": action,
            "KRATIX_WORKFLOW_TYPE": "resource", "KRATIX_PROMISE_NAME": "vcluster-orchestrator-v2",
            "KRATIX_PIPELINE_NAME": f"vcluster-orchestrator-v2-{action}"}
     return subprocess.run([sys.executable, "-m", "vcluster_platform.pipeline", *args], env=env,
@@ -149,3 +150,42 @@ def test_delete_failures_are_reported() -> None:
 
     status, code = run_delete(request("media"), False, lambda: _Volumes(["pv-a", "pv-b"], {"pv-b"}))
     assert code == 1 and status["phase"] == "Failed" and "pv-b" in status["persistentVolumes"]["failed"]
+
+
+def _configure_status(tmp_path: Path, doc: Any, **env: str) -> dict[str, Any]:
+    root = _tree(tmp_path, doc)
+    result = _run(root, "configure", extra_env=env)
+    assert result.returncode == 0, result.stderr
+    loaded: dict[str, Any] = yaml.safe_load((root / "metadata" / "status.yaml").read_text())
+    return loaded
+
+
+def test_the_static_status_contract_says_where_to_reach_the_tenant(tmp_path: Path) -> None:
+    doc = request("media", vcluster={"preset": "prod"}, exposure={"hostname": "media.example.com"})
+    status = _configure_status(tmp_path, doc, VCLUSTER_PLATFORM_ARGOCD_URL="https://argocd.example.com/")
+    assert status["endpoints"] == {
+        "api": "https://media.example.com:443",
+        "argocd": f"https://argocd.example.com/applications/argocd/{status['application']}"}
+    assert status["credentials"] == {"kubeconfigSecret": status["kubeconfigSecret"],
+                                     "onePasswordItem": status["onePasswordItem"]}
+    assert status["credentials"]["kubeconfigSecret"] and status["applicationNamespace"] == "argocd"
+
+
+def test_without_an_argocd_url_there_is_no_link(tmp_path: Path) -> None:
+    assert _configure_status(tmp_path, request("media"))["endpoints"]["argocd"] == ""
+
+
+def test_a_rerun_leaves_the_live_phase_to_the_status_reconciler(tmp_path: Path) -> None:
+    doc = {**request("media"), "status": {"phase": "Ready", "message": "vCluster media is ready",
+                                          "lastReconciled": "2026-11-27T10:00:00Z"}}
+    status = _configure_status(tmp_path, doc)
+    assert "phase" not in status and "message" not in status
+    assert status["objectCounts"] and status["endpoints"]["api"]
+
+
+def test_an_argocd_url_that_is_not_a_url_is_refused_with_its_variable(tmp_path: Path) -> None:
+    root = _tree(tmp_path, request("media"))
+    result = _run(root, "configure", extra_env={"VCLUSTER_PLATFORM_ARGOCD_URL": "argocd.example.com"})
+    assert result.returncode == 2
+    assert "env VCLUSTER_PLATFORM_ARGOCD_URL" in result.stderr and "allowed: an http(s) URL" in result.stderr
+    assert not list((root / "output").rglob("*.yaml"))

@@ -7,6 +7,11 @@ kubelet pod status, External Secrets' Ready condition); the reconciler runs as a
 from __future__ import annotations
 
 import json
+import queue
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +25,7 @@ from testenv.tenants import (
     KRATIX_FINALIZER,
     REQUESTS,
     create_work,
+    kratix_writes_status,
     metric,
     prepare,
     scrape,
@@ -82,8 +88,6 @@ def submit(cluster: Any, name: str, tmp_path: Path) -> dict[str, Any]:
     doc = request(name)
     doc["metadata"]["finalizers"] = [KRATIX_FINALIZER]
     cluster.admin.create(doc)
-    from testenv.tenants import kratix_writes_status
-
     return kratix_writes_status(cluster, name, pipeline_status(cluster, name, tmp_path))["status"]
 
 
@@ -145,8 +149,6 @@ def test_a_tenant_walks_every_phase_and_a_restart_loses_and_repeats_nothing(
     # Kratix re-runs the configure pipeline: its write and the reconciler's both survive.
     again = pipeline_status(cluster, name, tmp_path)
     assert "phase" not in again and "message" not in again
-    from testenv.tenants import kratix_writes_status
-
     after_kratix = kratix_writes_status(cluster, name, {**again, "objectCounts": {"Marker": 1}})["status"]
     assert after_kratix["phase"] == c.READY and after_kratix["health"] == status["health"]
     set_application(cluster, "guestbook", vcluster, "Synced", "Healthy")  # the reconciler writes next
@@ -187,9 +189,10 @@ def test_a_tenant_walks_every_phase_and_a_restart_loses_and_repeats_nothing(
     assert metric(reconciler.metrics(), "vcluster_tenant_phase", **tenant, phase="Deleting") == 1
     cluster.admin.request("PATCH", f"/apis/{API}/namespaces/{REQUESTS}/vclusterorchestratorv2s/{name}",
                           {"metadata": {"finalizers": None}}, content_type="application/merge-patch+json")
-    wait_until_gone = lambda: metric(reconciler.metrics(), "vcluster_tenant_ready", **tenant) is None  # noqa: E731
-    deadline_ok = any(wait_until_gone() or __import__("time").sleep(0.2) for _ in range(100))
-    assert deadline_ok, "the deleted request's series stayed"
+    deadline = time.monotonic() + 20
+    while metric(reconciler.metrics(), "vcluster_tenant_ready", **tenant) is not None:
+        assert time.monotonic() < deadline, "the deleted request's series stayed"
+        time.sleep(0.2)
 
 
 def run_cli(kube_cluster: Any, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -259,8 +262,6 @@ def test_status_refuses_what_it_cannot_show(kube_cluster: Any, reconciler: Recon
 
 def test_a_stale_status_says_so_and_points_to_diagnose(kube_cluster: Any, reconciler: Reconciler,
                                                        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from testenv.tenants import kratix_writes_status
-
     name = "stale"
     submit(kube_cluster, name, tmp_path)
     wait_status(kube_cluster, name, phase_is(c.SCHEDULED), reconciler.process)
@@ -272,3 +273,34 @@ def test_a_stale_status_says_so_and_points_to_diagnose(kube_cluster: Any, reconc
         assert code == 0 and "the live status is missing or stale; run with --diagnose" in out
     finally:
         reconciler.process, reconciler.port = reconciler._start()
+
+
+def test_watch_prints_again_when_the_status_changes(kube_cluster: Any, reconciler: Reconciler,
+                                                    tmp_path: Path) -> None:
+    name = "watched"
+    status = submit(kube_cluster, name, tmp_path)
+    wait_status(kube_cluster, name, phase_is(c.SCHEDULED), reconciler.process)
+    command = [str(Path(sys.executable).parent / "vcluster-platform"), "status", name, "--watch", "--interval",
+               "0.2", "--kubeconfig", str(kube_cluster.kubeconfig)]
+    watcher = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in watcher.stdout or []], daemon=True).start()
+
+    def next_header(timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+            if line.startswith(f"{status['vcluster']['name']} ("):
+                return line.rstrip()
+        raise AssertionError("no new block")
+
+    try:
+        assert next_header().endswith("Scheduled")
+        tenant_up(kube_cluster, {**status, **wait_status(kube_cluster, name, lambda s: True)})
+        headers = [next_header()]
+        while not headers[-1].endswith("Ready"):
+            headers.append(next_header())
+        assert headers[-1] == f"{status['vcluster']['name']} ({REQUESTS}/{name})  Ready"
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=10)

@@ -222,3 +222,25 @@ def test_kubeconfig_availability_comes_from_the_external_secret(external_secret:
     from vcluster_status.observation import kubeconfig_available
 
     assert kubeconfig_available(external_secret)[:2] == expected
+
+
+def test_the_applications_list_is_read_once_per_ttl() -> None:
+    from vcluster_status.observe import ApplicationLists
+
+    class Api:
+        calls = 0
+
+        def items(self, path: str) -> list[dict[str, Any]]:
+            Api.calls += 1
+            return [{"path": path}]
+
+    now = [0.0]
+    lists = ApplicationLists(Api(), ttl=2.0, clock=lambda: now[0])  # type: ignore[arg-type]
+    assert lists("argocd") == [{"path": "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications"}]
+    now[0] = 1.9
+    lists("argocd")
+    assert Api.calls == 1
+    lists("other")
+    now[0] = 2.0
+    lists("argocd")
+    assert Api.calls == 3
