@@ -1,4 +1,8 @@
-"""Reads one tenant's live objects through the API (read-only; no Secret is ever read)."""
+"""Reads one tenant's live objects through the API (read-only; no Secret is ever read).
+
+Lists come from the API server's watch cache as it stands (what an informer sees), so a reconcile right after a
+write does not wait for the cache to be proven current; a change it misses queues the tenant again.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +48,7 @@ class ApplicationLists:
     def __call__(self, namespace: str) -> list[Obj]:
         listed_at, items = self._lists.get(namespace, (float("-inf"), []))
         if self.clock() - listed_at >= self.ttl:
-            items = self.api.items(object_path(ARGOCD_API, "applications", namespace))
+            items = self.api.items(object_path(ARGOCD_API, "applications", namespace), cached=True)
             self._lists[namespace] = (self.clock(), items)
         return items
 
@@ -57,10 +61,11 @@ def observe(api: JsonApi, tenant: Tenant, applications: Lister | None = None) ->
     namespace_exists = api.get(object_path("v1", "namespaces", name=tenant.namespace)) is not None
     if application is None or not namespace_exists:
         return Observation(namespace_exists=namespace_exists, application=application)
-    pods = api.items(object_path("v1", "pods", tenant.namespace))
+    pods = api.items(object_path("v1", "pods", tenant.namespace), cached=True)
     kubeconfig = (api.get(object_path(EXTERNAL_SECRETS_API, "externalsecrets", tenant.namespace,
                                       tenant.kubeconfig_secret)) if tenant.kubeconfig_secret else None)
-    list_applications = applications or (lambda ns: api.items(object_path(ARGOCD_API, "applications", ns)))
+    list_applications = applications or (lambda ns: api.items(object_path(ARGOCD_API, "applications", ns),
+                                                               cached=True))
     apps = list_applications(tenant.application_namespace)
     return Observation(namespace_exists=True, application=application, pods=pod_counts(pods),
                        kubeconfig=kubeconfig, sub_apps=[a for a in apps if is_sub_app(a, tenant)])

@@ -20,21 +20,8 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO / "src")]
 
 from bench_migration import peak_rss_mib  # noqa: E402
 
+from testenv import tenants  # noqa: E402
 from testenv.cluster import Cluster, start_cluster  # noqa: E402
-from testenv.tenants import (  # noqa: E402
-    API,
-    KIND,
-    REQUESTS,
-    kratix_writes_status,
-    metric,
-    prepare,
-    scrape,
-    set_application,
-    set_external_secret,
-    set_pod,
-    start_reconciler,
-    tenant_namespace,
-)
 
 TENANTS = 100
 
@@ -45,23 +32,19 @@ def seed(cluster: Cluster, work: Path, index: int) -> None:
     from vcluster_platform.cli import render_to
 
     name = f"tenant-{index:03d}"
-    doc = {"apiVersion": API, "kind": KIND, "metadata": {"name": name, "namespace": REQUESTS},
+    doc = {"apiVersion": tenants.API, "kind": tenants.KIND, "metadata": {"name": name, "namespace": tenants.REQUESTS},
            "spec": {"name": name}}
     cluster.admin.create(doc)
     (work / f"{name}.yaml").write_text(yaml.safe_dump(doc))
     render_to(work / f"{name}.yaml", work / name)
     status = yaml.safe_load((work / name / "metadata" / "status.yaml").read_text())
-    kratix_writes_status(cluster, name, status)
-    namespace, vcluster = status["vcluster"]["namespace"], status["vcluster"]["name"]
-    set_application(cluster, status["application"], vcluster, "Synced", "Healthy")
-    tenant_namespace(cluster, namespace)
-    for pod in ("vcluster-0", "coredns-0", "app-0"):
-        set_pod(cluster, namespace, pod, ready=True)
-    set_external_secret(cluster, namespace, status["credentials"]["kubeconfigSecret"], synced=True)
+    tenants.kratix_writes_status(cluster, name, status)
+    tenants.tenant_up(cluster, status, pods=("vcluster-0", "coredns-0", "app-0"))
 
 
 def phases(cluster: Cluster) -> list[str]:
-    return [str((r.get("status") or {}).get("phase")) for r in cluster.admin.list_objects(API, KIND, REQUESTS)]
+    requests = cluster.admin.list_objects(tenants.API, tenants.KIND, tenants.REQUESTS)
+    return [str((r.get("status") or {}).get("phase")) for r in requests]
 
 
 def in_process(cluster: Cluster) -> list[list[float]]:
@@ -77,7 +60,8 @@ def in_process(cluster: Cluster) -> list[list[float]]:
         took = []
         for index in range(TENANTS):
             started = time.perf_counter()
-            reconcile_tenant(api, REQUESTS, f"tenant-{index:03d}", heartbeat=heartbeat, applications=applications)
+            reconcile_tenant(api, tenants.REQUESTS, f"tenant-{index:03d}", heartbeat=heartbeat,
+                             applications=applications)
             took.append((time.perf_counter() - started) * 1000)
         timings.append(took)
     return timings
@@ -90,19 +74,19 @@ def main() -> int:
     cluster = start_cluster(work / "kube")
     reconciler = None
     try:
-        token = prepare(cluster)
+        token = tenants.prepare(cluster)
         started = time.monotonic()
         for index in range(TENANTS):
             seed(cluster, work, index)
         print(f"status reconciler, {TENANTS} tenants (3 pods each), seeded in {time.monotonic() - started:.0f} s")
         started = time.monotonic()
-        reconciler, port = start_reconciler(cluster, work, token, interval=60)
+        reconciler, port = tenants.start_reconciler(cluster, work, token, interval=60)
         while phases(cluster).count("Ready") < TENANTS:
             time.sleep(0.2)
         converged = time.monotonic() - started
-        samples = scrape(port)
-        count = metric(samples, "vcluster_status_reconcile_duration_seconds_count") or 0
-        total = metric(samples, "vcluster_status_reconcile_duration_seconds_sum") or 0
+        samples = tenants.scrape(port)
+        count = tenants.metric(samples, "vcluster_status_reconcile_duration_seconds_count") or 0
+        total = tenants.metric(samples, "vcluster_status_reconcile_duration_seconds_sum") or 0
         print(f"  process: start → all {TENANTS} Ready in {converged:.1f} s (includes start-up and kopf's listings); "
               f"{int(count)} reconciles, mean {total / max(count, 1) * 1000:.1f} ms each (its own histogram)")
         print(f"  process peak RSS with {TENANTS} tenants: {peak_rss_mib(reconciler.process.pid):.0f} MiB")

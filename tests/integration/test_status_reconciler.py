@@ -34,6 +34,7 @@ from testenv.tenants import (
     set_pod,
     start_reconciler,
     tenant_namespace,
+    tenant_up,
     transition_events,
     wait_status,
 )
@@ -89,17 +90,6 @@ def submit(cluster: Any, name: str, tmp_path: Path) -> dict[str, Any]:
     doc["metadata"]["finalizers"] = [KRATIX_FINALIZER]
     cluster.admin.create(doc)
     return kratix_writes_status(cluster, name, pipeline_status(cluster, name, tmp_path))["status"]
-
-
-def tenant_up(cluster: Any, status: dict[str, Any], ready: bool = True) -> tuple[str, str]:
-    """ArgoCD synced and healthy, two ready pods and a synced kubeconfig; returns (namespace, vcluster)."""
-    namespace, vcluster = status["vcluster"]["namespace"], status["vcluster"]["name"]
-    set_application(cluster, status["application"], vcluster, "Synced", "Healthy")
-    tenant_namespace(cluster, namespace)
-    for pod in ("vcluster-0", "coredns-0"):
-        set_pod(cluster, namespace, pod, ready=ready)
-    set_external_secret(cluster, namespace, status["credentials"]["kubeconfigSecret"], synced=True)
-    return namespace, vcluster
 
 
 def phase_is(phase: str) -> Any:

@@ -127,6 +127,17 @@ def set_external_secret(cluster: Cluster, namespace: str, name: str, synced: boo
                           content_type="application/merge-patch+json")
 
 
+def tenant_up(cluster: Cluster, status: Obj, pods: tuple[str, ...] = ("vcluster-0", "coredns-0")) -> None:
+    """What a working tenant looks like, from the names in its request's status: ArgoCD Synced and Healthy,
+    every pod ready, the kubeconfig synced."""
+    namespace, vcluster = status["vcluster"]["namespace"], status["vcluster"]["name"]
+    set_application(cluster, status["application"], vcluster, "Synced", "Healthy")
+    tenant_namespace(cluster, namespace)
+    for pod in pods:
+        set_pod(cluster, namespace, pod, ready=True)
+    set_external_secret(cluster, namespace, status["credentials"]["kubeconfigSecret"], synced=True)
+
+
 def create_work(cluster: Cluster, request_name: str) -> None:
     cluster.admin.apply({"apiVersion": "platform.kratix.io/v1alpha1", "kind": "Work",
                          "metadata": {"name": f"vcluster-orchestrator-v2-{request_name}-configure",

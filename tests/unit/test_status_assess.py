@@ -230,7 +230,7 @@ def test_the_applications_list_is_read_once_per_ttl() -> None:
     class Api:
         calls = 0
 
-        def items(self, path: str) -> list[dict[str, Any]]:
+        def items(self, path: str, cached: bool = False) -> list[dict[str, Any]]:
             Api.calls += 1
             return [{"path": path}]
 
