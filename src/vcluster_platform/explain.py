@@ -2,67 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from .models import EffectiveSettings
 from .models.platform import PLATFORM_ENV, env_text
-from .models.presets import PRESETS
-
-# setting path (as in sources) → EffectiveSettings attribute
-FIELDS = {
-    "vcluster.preset": "preset",
-    "targetNamespace": "target_namespace",
-    "projectName": "project_name",
-    "vcluster.k8sVersion": "k8s_version",
-    "vcluster.replicas": "replicas",
-    "vcluster.isolationMode": "isolation_mode",
-    "vcluster.resources.requests.cpu": "requests_cpu",
-    "vcluster.resources.requests.memory": "requests_memory",
-    "vcluster.resources.limits.cpu": "limits_cpu",
-    "vcluster.resources.limits.memory": "limits_memory",
-    "vcluster.persistence.enabled": "persistence_enabled",
-    "vcluster.persistence.size": "persistence_size",
-    "vcluster.persistence.storageClass": "storage_class",
-    "vcluster.coredns.replicas": "coredns_replicas",
-    "vcluster.networking.clusterDomain": "cluster_domain",
-    "vcluster.backingStore.type": "backing_store",
-    "vcluster.backingStore.etcdReplicas": "etcd_replicas",
-    "vcluster.exportKubeConfig.server": "export_server",
-    "exposure.mode": "exposure_mode",
-    "exposure.vip": "vip",
-    "exposure.vipOffset": "vip_offset",
-    "exposure.apiPort": "api_port",
-    "exposure.gateway.name": "gateway_name",
-    "exposure.gateway.namespace": "gateway_namespace",
-    "integrations.certManager.issuerName": "issuer_name",
-    "integrations.certManager.issuerKind": "issuer_kind",
-    "integrations.externalSecrets.clusterSecretStoreName": "secret_store",
-    "integrations.argocd.environment": "environment",
-    "integrations.argocd.serverUrl": "argocd_server_url",
-    "integrations.onePassword.vault": "op_vault",
-    "integrations.onePassword.connectHost": "op_connect_host",
-    "integrations.onePassword.connectTokenKey": "op_token_key",
-    "integrations.metricsServer": "metrics_server",
-    "argocdApplication.repoURL": "chart_repo",
-    "argocdApplication.chart": "chart",
-    "argocdApplication.targetRevision": "chart_version",
-    "argocdApplication.destinationServer": "destination_server",
-    "argocdApplication.syncPolicy.automated.prune": "sync_prune",
-    "argocdApplication.syncPolicy.automated.selfHeal": "sync_self_heal",
-    "argocdApplication.syncPolicy.automated.allowEmpty": "sync_allow_empty",
-    "networkPolicies.baseline": "network_baseline",
-    "networkPolicies.enableNFS": "enable_nfs",
-}
+from .models.settings_table import PRESETS, SETTINGS
 
 
 def explain_rows(s: EffectiveSettings) -> list[dict[str, Any]]:
+    """Every setting of the table, in its order, with its value, where it came from and the preset's value."""
     rows = []
-    for path, attr in FIELDS.items():
-        value = getattr(s, attr)
-        preset_value = PRESETS[s.preset].get(path)
-        rows.append({"setting": path, "value": value, "source": s.sources.get(path, "default"),
-                     "presetValue": preset_value})
+    for setting in SETTINGS:
+        value = getattr(s, setting.attr)
+        rows.append({"setting": setting.path, "value": plain(value),
+                     "source": s.sources[setting.path], "presetValue": PRESETS[s.preset].get(setting.path)})
     return rows + platform_rows(s)
+
+
+def plain(value: Any) -> Any:
+    """Tuples and records as lists and mappings, so every output format can carry the value."""
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value
 
 
 def platform_rows(s: EffectiveSettings) -> list[dict[str, Any]]:

@@ -145,7 +145,6 @@ def _request_table() -> dict[str, Any]:
 
 
 README = REPO / "README.md"
-TABLE_BEGIN, TABLE_END = "<!-- platform-settings:begin -->", "<!-- platform-settings:end -->"
 
 
 def platform_settings_table() -> str:
@@ -161,13 +160,39 @@ def platform_settings_table() -> str:
     return "\n".join(rows)
 
 
+def request_settings_table() -> str:
+    """The README's table of request settings: path, default, dev and prod values, from the settings table."""
+    from .models.settings_table import SETTINGS, UNSET
+
+    def cell(value: object) -> str:
+        if value is UNSET or value is None:
+            return ""
+        if value == "":
+            return "(empty)"
+        return f"`{str(value).lower() if isinstance(value, bool) else value}`"
+
+    rows = ["| `spec.` setting | default | dev | prod | meaning |", "|---|---|---|---|---|"]
+    for s in SETTINGS:
+        default = f"{cell(s.default)} ({s.derived})" if s.derived and s.default is not UNSET else \
+            (s.derived if s.derived else cell(s.default))
+        rows.append(f"| `{s.path}` | {default} | {cell(s.dev)} | {cell(s.prod)} | {s.help} |")
+    return "\n".join(rows)
+
+
+GENERATED_SECTIONS = {"platform-settings": platform_settings_table, "request-settings": request_settings_table}
+
+
 def readme_artifact() -> dict[Path, str]:
+    """README with each `<!-- name:begin -->…<!-- name:end -->` section written from its table."""
     text = README.read_text(encoding="utf-8")
-    head, found, rest = text.partition(TABLE_BEGIN)
-    _old, found_end, tail = rest.partition(TABLE_END)
-    if not (found and found_end):
-        return {}
-    return {README: f"{head}{TABLE_BEGIN}\n{platform_settings_table()}\n{TABLE_END}{tail}"}
+    for name, table in GENERATED_SECTIONS.items():
+        begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+        head, found, rest = text.partition(begin)
+        _old, found_end, tail = rest.partition(end)
+        if not (found and found_end):
+            raise SystemExit(f"README.md lost its generated section markers {begin} … {end}")
+        text = f"{head}{begin}\n{table()}\n{end}{tail}"
+    return {README: text}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,14 +12,15 @@ from ..sync_script import SCRIPT_DIGEST
 from .backing_store import resolve_backing_store
 from .names import syncer_managed_by
 from .platform import PlatformSettings
-from .presets import (
+from .quantity import parse_quantity
+from .settings_table import (
     DEFAULT_PRESET,
     GLOBAL_DEFAULTS,
     ISSUER_SELECTOR_KEY,
     PRESETS,
     SECRET_STORE_SELECTOR_KEY,
+    SETTINGS,
 )
-from .quantity import parse_quantity
 
 if TYPE_CHECKING:
     from .request import VClusterOrchestratorV2Spec
@@ -241,19 +242,18 @@ def resolve(
     preset = _get(vc, "preset") or DEFAULT_PRESET
     r = _Resolver(preset)
     r.sources["vcluster.preset"] = "request" if _get(vc, "preset") else "default"
-    target_ns, project = _namespaces(r, spec, request_namespace, problems)
-    resources = _resources(r, _get(vc, "resources"), problems)
-    chart = _chart(r, spec.argocd_application, problems)
-    store = resolve_backing_store(r, _get(vc, "backing_store"), chart["values_schema_version"], problems)
-    replicas = r.pick("vcluster.replicas", _get(vc, "replicas"))
-    if replicas > 1 and store.kind == "database":
-        problems.append(FieldProblem(
-            "spec.vcluster.replicas", replicas,
-            "more than 1 control-plane replica needs backingStore etcd; the embedded database is single-node"))
+    values = picked(r, spec)
     platform = platform or PlatformSettings()
-    exposure = _exposure(r, spec.exposure, platform, problems)
-    isolation = r.pick("vcluster.isolationMode", _get(vc, "isolation_mode"))
-    network = _network(r, spec.network_policies, isolation, platform, problems)
+    target_ns, project = _namespaces(r, spec, request_namespace, problems)
+    _check_resources(r, values, problems)
+    chart = _chart(r, spec.argocd_application, values["chart_version"], problems)
+    store = resolve_backing_store(r, _get(vc, "backing_store"), chart["values_schema_version"], problems)
+    if values["replicas"] > 1 and store.kind == "database":
+        problems.append(FieldProblem(
+            "spec.vcluster.replicas", values["replicas"],
+            "more than 1 control-plane replica needs backingStore etcd; the embedded database is single-node"))
+    exposure = _exposure(r, spec.exposure, values, platform, problems)
+    network = _network(r, spec.network_policies, values, platform, problems)
     if problems:
         raise InvalidRequest(problems)
     settings = EffectiveSettings(
@@ -265,18 +265,13 @@ def resolve(
         project_name=project,
         k8s_version=(_get(vc, "k8s_version") and r.pick("vcluster.k8sVersion", _get(vc, "k8s_version"))) or r.derived(
             "vcluster.k8sVersion", platform.k8s_version, "platform (env VCLUSTER_PLATFORM_K8S_VERSION)"),
-        replicas=replicas,
-        isolation_mode=isolation,
-        **resources,
-        **_storage_and_dns(r, vc),
         backing_store=store.kind,
         etcd_replicas=store.etcd_replicas,
         backing_store_values=store.values,
         export_server="",
-        export_context=_get(vc, "export_kube_config", "context") or "",
-        helm_overrides=dict(_get(vc, "helm_overrides") or {}),
+        **values,
         **exposure,
-        **_integrations(r, spec.integrations),
+        **_integrations(r, spec.integrations, values),
         **chart,
         **network,
         reconcile_at=(annotations or {}).get(RECONCILE_AT_ANNOTATION, ""),
@@ -289,15 +284,16 @@ def resolve(
     return replace(settings, export_server=export_server)
 
 
-def _storage_and_dns(r: _Resolver, vc: Any) -> dict[str, Any]:
-    persistence = _get(vc, "persistence")
-    return {
-        "persistence_enabled": r.pick("vcluster.persistence.enabled", _get(persistence, "enabled")),
-        "persistence_size": r.pick("vcluster.persistence.size", _get(persistence, "size")),
-        "storage_class": r.pick("vcluster.persistence.storageClass", _get(persistence, "storage_class")),
-        "coredns_replicas": r.pick("vcluster.coredns.replicas", _get(vc, "coredns", "replicas")),
-        "cluster_domain": r.pick("vcluster.networking.clusterDomain", _get(vc, "networking", "cluster_domain")),
-    }
+def picked(r: _Resolver, spec: Any) -> dict[str, Any]:
+    """Every setting the table resolves by itself (not `derived`): the request's value, else the preset's,
+    else the global default, keyed by EffectiveSettings attribute."""
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.derived:
+            continue
+        value = r.pick(setting.path, _get(spec, *setting.spec_attrs))
+        values[setting.attr] = setting.convert(value) if setting.convert else value
+    return values
 
 
 def _namespaces(r: _Resolver, spec: VClusterOrchestratorV2Spec, request_namespace: str,
@@ -319,35 +315,24 @@ def _namespaces(r: _Resolver, spec: VClusterOrchestratorV2Spec, request_namespac
     return target_ns, project
 
 
-def _resources(r: _Resolver, res: Any, problems: list[FieldProblem]) -> dict[str, Any]:
-    values: dict[str, str] = {}
-    for kind in ("requests", "limits"):
-        for resource in ("cpu", "memory"):
-            path = f"vcluster.resources.{kind}.{resource}"
-            values[path] = r.pick(path, _get(res, kind, resource))
+def _check_resources(r: _Resolver, values: dict[str, Any], problems: list[FieldProblem]) -> None:
+    """Limits at least the requests, whichever of the request, the preset or a default set each."""
     for resource in ("cpu", "memory"):
-        req_path = f"vcluster.resources.requests.{resource}"
-        lim_path = f"vcluster.resources.limits.{resource}"
-        if parse_quantity(values[lim_path]) < parse_quantity(values[req_path]):
-            blame = lim_path if r.sources[lim_path] == "request" else req_path
+        req_path, lim_path = f"vcluster.resources.requests.{resource}", f"vcluster.resources.limits.{resource}"
+        requested, limit = values[f"requests_{resource}"], values[f"limits_{resource}"]
+        if parse_quantity(limit) < parse_quantity(requested):
+            blame, shown = (lim_path, limit) if r.sources[lim_path] == "request" else (req_path, requested)
             problems.append(FieldProblem(
-                f"spec.{blame}", values[blame],
-                f"limit {values[lim_path]} ({r.sources[lim_path]}) is below request {values[req_path]} "
+                f"spec.{blame}", shown,
+                f"limit {limit} ({r.sources[lim_path]}) is below request {requested} "
                 f"({r.sources[req_path]}); limits must be >= requests"))
-    return {
-        "requests_cpu": values["vcluster.resources.requests.cpu"],
-        "requests_memory": values["vcluster.resources.requests.memory"],
-        "limits_cpu": values["vcluster.resources.limits.cpu"],
-        "limits_memory": values["vcluster.resources.limits.memory"],
-    }
 
 
-def _exposure(r: _Resolver, exposure: Any, platform: PlatformSettings,
+def _exposure(r: _Resolver, exposure: Any, values: dict[str, Any], platform: PlatformSettings,
               problems: list[FieldProblem]) -> dict[str, Any]:
-    hostname = _get(exposure, "hostname") or ""
-    subnet = _get(exposure, "subnet") or ""
-    vip_offset = r.pick("exposure.vipOffset", _get(exposure, "vip_offset"))
-    vip = _vip(r, subnet, _get(exposure, "vip"), vip_offset, _get(exposure, "vip_offset") is not None, problems)
+    hostname, subnet = values["hostname"], values["subnet"]
+    vip = _vip(r, subnet, _get(exposure, "vip"), values["vip_offset"], _get(exposure, "vip_offset") is not None,
+               problems)
     mode_requested = _get(exposure, "mode")
     mode = r.pick("exposure.mode", mode_requested) if mode_requested else r.derived(
         "exposure.mode", platform.default_exposure if hostname else "none",
@@ -358,47 +343,24 @@ def _exposure(r: _Resolver, exposure: Any, platform: PlatformSettings,
         problems.append(FieldProblem(
             "spec.exposure.mode", mode, "loadBalancer needs spec.exposure.hostname (an address from the pool, "
                                         "published by external-dns) or a fixed spec.exposure.vip/subnet"))
-    return {
-        "hostname": hostname, "subnet": subnet, "vip": vip, "vip_offset": vip_offset,
-        "api_port": r.pick("exposure.apiPort", _get(exposure, "api_port")),
-        "exposure_mode": mode,
-        "gateway_name": r.pick("exposure.gateway.name", _get(exposure, "gateway", "name")),
-        "gateway_namespace": r.pick("exposure.gateway.namespace", _get(exposure, "gateway", "namespace")),
-        "gateway_section": _get(exposure, "gateway", "section_name") or "",
-    }
+    return {"vip": vip, "exposure_mode": mode}
 
 
-def _integrations(r: _Resolver, ints: Any) -> dict[str, Any]:
-    cm = _get(ints, "cert_manager")
-    issuer_selector = dict(_get(cm, "cluster_issuer_selector_labels") or {})
-    issuer = _get(cm, "issuer_name") or issuer_selector.get(ISSUER_SELECTOR_KEY)
-    es = _get(ints, "external_secrets")
-    store_selector = dict(_get(es, "cluster_store_selector_labels") or {})
-    store = _get(es, "cluster_secret_store_name") or store_selector.get(SECRET_STORE_SELECTOR_KEY)
-    argo = _get(ints, "argocd")
-    op = _get(ints, "one_password")
-    repo = _get(argo, "workload_repo")
+def _integrations(r: _Resolver, ints: Any, values: dict[str, Any]) -> dict[str, Any]:
+    cm, es = _get(ints, "cert_manager"), _get(ints, "external_secrets")
+    issuer = _get(cm, "issuer_name") or values["issuer_selector"].get(ISSUER_SELECTOR_KEY)
+    store = _get(es, "cluster_secret_store_name") or values["store_selector"].get(SECRET_STORE_SELECTOR_KEY)
+    repo = _get(ints, "argocd", "workload_repo")
     return {
         "issuer_name": r.pick("integrations.certManager.issuerName", issuer),
-        "issuer_kind": r.pick("integrations.certManager.issuerKind", _get(cm, "issuer_kind")),
-        "cert_manager_sync": _synced(r, "integrations.certManager.enabled", _get(cm, "enabled"), issuer_selector),
-        "issuer_selector": issuer_selector,
+        "cert_manager_sync": _synced(r, "integrations.certManager.enabled", _get(cm, "enabled"),
+                                     values["issuer_selector"]),
         "secret_store": r.pick("integrations.externalSecrets.clusterSecretStoreName", store),
         "external_secrets_sync": _synced(r, "integrations.externalSecrets.enabled", _get(es, "enabled"),
-                                         store_selector),
-        "store_selector": store_selector,
-        "metrics_server": r.pick("integrations.metricsServer", _get(ints, "metrics_server")),
-        "environment": r.pick("integrations.argocd.environment", _get(argo, "environment")),
-        "cluster_labels": dict(_get(argo, "cluster_labels") or {}),
-        "cluster_annotations": dict(_get(argo, "cluster_annotations") or {}),
-        "argocd_server_url": r.pick("integrations.argocd.serverUrl", _get(argo, "server_url")),
-        "workload_repo_url": _get(repo, "url") or "",
-        "workload_repo_path": "/".join(
+                                         values["store_selector"]),
+        "workload_repo_path": r.derived("integrations.argocd.workloadRepo.path", "/".join(
             p.strip("/") for p in (_get(repo, "base_path"), _get(repo, "path")) if p and p.strip("/")),
-        "workload_repo_revision": _get(repo, "revision") or "",
-        "op_vault": r.pick("integrations.onePassword.vault", _get(op, "vault")),
-        "op_connect_host": r.pick("integrations.onePassword.connectHost", _get(op, "connect_host")).rstrip("/"),
-        "op_token_key": r.pick("integrations.onePassword.connectTokenKey", _get(op, "connect_token_key")),
+            "request (basePath/path)" if repo else "default"),
     }
 
 
@@ -409,35 +371,26 @@ def _synced(r: _Resolver, path: str, requested: bool | None, selector: dict[str,
     return bool(r.pick(path, requested))
 
 
-def _chart(r: _Resolver, app: Any, problems: list[FieldProblem]) -> dict[str, Any]:
-    chart_version = r.pick("argocdApplication.targetRevision", _get(app, "target_revision"))
+def _chart(r: _Resolver, app: Any, chart_version: str, problems: list[FieldProblem]) -> dict[str, Any]:
     schema_version = SUPPORTED_CHART_LINES.get(".".join(chart_version.split(".")[:2]), "")
     if not schema_version:
         problems.append(FieldProblem(
             "spec.argocdApplication.targetRevision", chart_version,
             "no vcluster values schema for this chart line; supported: "
             + ", ".join(f"{line}.x" for line in SUPPORTED_CHART_LINES)))
-    automated = _get(app, "sync_policy", "automated")
+    requested_options = _get(app, "sync_policy", "sync_options")
     return {
-        "chart_repo": r.pick("argocdApplication.repoURL", _get(app, "repo_url")),
-        "chart": r.pick("argocdApplication.chart", _get(app, "chart")),
-        "chart_version": chart_version,
         "values_schema_version": schema_version,
-        "destination_server": r.pick("argocdApplication.destinationServer", _get(app, "destination_server")),
-        "sync_prune": _flag(r, "argocdApplication.syncPolicy.automated.prune", _get(automated, "prune"), True),
-        "sync_self_heal": _flag(
-            r, "argocdApplication.syncPolicy.automated.selfHeal", _get(automated, "self_heal"), True),
-        "sync_allow_empty": _flag(
-            r, "argocdApplication.syncPolicy.automated.allowEmpty", _get(automated, "allow_empty"), False),
-        "sync_options": _merge_sync_options(_get(app, "sync_policy", "sync_options") or []),
+        "sync_options": r.derived("argocdApplication.syncPolicy.syncOptions",
+                                  _merge_sync_options(requested_options or []),
+                                  "request (after CreateNamespace=true)" if requested_options else "default"),
     }
 
 
-def _network(r: _Resolver, netpol: Any, isolation: str, platform: PlatformSettings,
+def _network(r: _Resolver, netpol: Any, values: dict[str, Any], platform: PlatformSettings,
              problems: list[FieldProblem]) -> dict[str, Any]:
-    baseline = r.pick("networkPolicies.baseline", _get(netpol, "baseline"))
-    enable_nfs = r.pick("networkPolicies.enableNFS", _get(netpol, "enable_nfs"))
-    if not baseline and isolation == "strict":
+    baseline, enable_nfs = values["network_baseline"], values["enable_nfs"]
+    if not baseline and values["isolation_mode"] == "strict":
         problems.append(FieldProblem("spec.networkPolicies.baseline", False,
                                      "isolationMode strict needs the baseline NetworkPolicies; allowed: true"))
     if not baseline:
@@ -449,22 +402,13 @@ def _network(r: _Resolver, netpol: Any, isolation: str, platform: PlatformSettin
     if _get(netpol, "nfs_cidr") and not enable_nfs:
         problems.append(FieldProblem("spec.networkPolicies.nfsCIDR", _get(netpol, "nfs_cidr"),
                                      "needs spec.networkPolicies.enableNFS: true"))
-    requested_nfs = _get(netpol, "nfs_cidr")
+    requested_nfs, requested_egress = _get(netpol, "nfs_cidr"), _get(netpol, "extra_egress")
     nfs_cidrs = (requested_nfs,) if requested_nfs else (platform.nfs_cidrs if enable_nfs else ())
-    return {
-        "network_baseline": baseline,
-        "enable_nfs": enable_nfs,
-        "nfs_cidrs": nfs_cidrs,
-        "extra_egress": tuple(
-            EgressRule(e.name, e.cidr, e.port, e.protocol or "TCP") for e in (_get(netpol, "extra_egress") or [])),
-        "platform": platform,
-    }
-
-
-def _flag(r: _Resolver, path: str, requested: bool | None, default: bool) -> bool:
-    if requested is not None:
-        return bool(r.derived(path, requested, "request"))
-    return bool(r.derived(path, default, "default"))
+    r.derived("networkPolicies.nfsCIDR", nfs_cidrs, "request" if requested_nfs else
+              "platform (env VCLUSTER_PLATFORM_NFS_CIDRS)" if enable_nfs else "default (none)")
+    egress = tuple(EgressRule(e.name, e.cidr, e.port, e.protocol or "TCP") for e in (requested_egress or []))
+    r.derived("networkPolicies.extraEgress", egress, "request" if requested_egress else "default (none)")
+    return {"nfs_cidrs": nfs_cidrs, "extra_egress": egress, "platform": platform}
 
 
 def _merge_sync_options(requested: list[str]) -> tuple[str, ...]:
