@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from . import API_GROUP, API_VERSION
-from .errors import FieldProblem, InvalidRequest
+from .errors import InvalidRequest, Problem
 from .models.argocd import ARGOCD_NAMESPACE, ArgoCDApplicationSpec, ArgoCDProjectSpec, drop_none
 from .models.parse import parse_request
 from .models.reference import model_validator
@@ -70,7 +70,7 @@ def render_argocd_request(doc: Any) -> dict[str, Any]:
         app = parse_request(doc, kind, model_validator(ArgoCDApplicationSpec))
         rendered = render_application(app.spec, app.name)
     else:
-        raise InvalidRequest([FieldProblem("kind", kind, f"allowed: {', '.join(PROMISE_BY_KIND)} "
+        raise InvalidRequest([Problem("kind", kind, f"allowed: {', '.join(PROMISE_BY_KIND)} "
                                            f"({API_GROUP}/{API_VERSION})")])
     check_objects([rendered])
     return rendered

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from platform_common.yamlio import dump
 
-from .errors import FieldProblem, InvalidRequest, RenderInvariantError
+from .errors import InvalidRequest, Problem, RenderInvariantError
 from .yamlio import load_request_file
 
 if TYPE_CHECKING:  # the pipeline modules load the models: imported when a command runs, with the GC off
@@ -57,7 +57,7 @@ def _prepare_output_dir(output_dir: Path) -> None:
         (output_dir / "output").mkdir(parents=True, exist_ok=True)
         (output_dir / "metadata").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InvalidRequest([FieldProblem("--output-dir", str(output_dir),
+        raise InvalidRequest([Problem("--output-dir", str(output_dir),
                                            f"cannot be written: {exc.strerror}")]) from None
 
 
@@ -166,11 +166,15 @@ def _colour(choice: str) -> bool:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate_paths
 
-    checked, problems = validate_paths([Path(p) for p in args.paths])
-    for problem in problems:
-        print(problem)
-    errors = sum(not p.warning for p in problems)
-    print(f"{checked} document(s) checked: {errors} error(s), {len(problems) - errors} warning(s)")
+    checked, findings = validate_paths([Path(p) for p in args.paths])
+    errors = sum(not f.warning for f in findings)
+    if args.output == "json":
+        print(json.dumps({"checked": checked, "errors": errors, "warnings": len(findings) - errors,
+                          "problems": [f.as_dict() for f in findings]}, indent=2, default=str))
+    else:
+        for finding in findings:
+            print(finding)
+        print(f"{checked} document(s) checked: {errors} error(s), {len(findings) - errors} warning(s)")
     return 1 if errors else 0
 
 
@@ -246,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
                "exit codes: 0 valid, 1 problems found, 2 bad arguments",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     validate.add_argument("paths", nargs="+", metavar="PATH", help="request files, manifest files or directories")
+    validate.add_argument("--output", choices=["text", "json"], default="text",
+                          help="json: every problem as {file, level, source, subject, path, value, message}")
     validate.set_defaults(func=_cmd_validate)
 
     diff = sub.add_parser(

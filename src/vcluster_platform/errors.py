@@ -1,4 +1,5 @@
-"""One error type for bad input: every problem names a field path, the value and what is allowed."""
+"""One problem type for every check (request fields, schemas, the policy gate), rendered to text only at the
+edge; one error type for bad input."""
 
 from __future__ import annotations
 
@@ -6,23 +7,45 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+FIELD, SCHEMA, POLICY = "field", "schema", "policy"
+
 
 @dataclass(frozen=True)
-class FieldProblem:
+class Problem:
+    """Where (`path`), what was found (`value`), what is wrong and what is allowed (`message`), which check
+    found it (`source`: field, schema or policy) and, for a problem inside an object, which (`subject`).
+    `keys` lists the keys a schema refused at `path`."""
+
     path: str
     value: Any
     message: str
+    source: str = FIELD
+    subject: str = ""
+    keys: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        """The problem without its subject: `path: message (got value)` (no path: the message alone)."""
+        at = f"{self.path}: " if self.path else ""
+        if self.value is NOT_APPLICABLE:
+            return f"{at}{self.message}"
+        return f"{at}{self.message} (got {describe_value(self.value)})"
 
     def __str__(self) -> str:
-        if self.value is NOT_APPLICABLE:
-            return f"{self.path}: {self.message}"
-        return f"{self.path}: {self.message} (got {describe_value(self.value)})"
+        return f"{self.subject}: {self.text()}" if self.subject else self.text()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The same problem as plain data (for JSON output): the value as it was found, or absent."""
+        out: dict[str, Any] = {"source": self.source, "subject": self.subject, "path": self.path,
+                               "message": self.message}
+        if self.value is not NOT_APPLICABLE and self.value is not MISSING:
+            out["value"] = self.value
+        return out
 
 
 class InvalidRequest(Exception):
     """The request cannot be rendered; carries every problem found."""
 
-    def __init__(self, problems: list[FieldProblem]):
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__(self.summary())
 
@@ -51,3 +74,12 @@ def describe_value(value: Any) -> str:
 
 MISSING = _MISSING
 NOT_APPLICABLE = object()  # a problem of a whole file or input, where no single value was read
+
+
+def describe(obj: Any) -> str:
+    """`Kind namespace/name` of an object, the subject of its problems."""
+    if not isinstance(obj, dict):
+        return "<not an object>"
+    meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
+    ns = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
+    return f"{obj.get('kind', '?')} {ns}{meta.get('name', '?')}"

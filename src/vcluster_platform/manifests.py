@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import MISSING, FieldProblem, InvalidRequest
+from .errors import MISSING, InvalidRequest, Problem
 from .yamlio import load_all_strict, read_text
 
 ORCHESTRATOR_KIND = "VClusterOrchestratorV2"
@@ -35,7 +35,7 @@ def yaml_files(path: Path) -> list[Path]:
         return [path]
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
-    raise InvalidRequest([FieldProblem(str(path), MISSING, "no such file or directory")])
+    raise InvalidRequest([Problem(str(path), MISSING, "no such file or directory")])
 
 
 def read_documents(path: Path) -> list[Document]:
@@ -94,15 +94,15 @@ def objects_of(path: Path) -> list[dict[str, Any]]:
     return [d.obj for d in documents]
 
 
-def shape_problems(document: Document) -> list[FieldProblem]:
+def shape_problems(document: Document) -> list[Problem]:
     """What keeps a document from being read as a Kubernetes object (a status file, with no kind, may pass)."""
     obj = document.obj
     if not isinstance(obj, dict):
-        return [FieldProblem(document.source, obj, "expected a Kubernetes object (a YAML mapping)")]
-    problems = [FieldProblem(f"{document.source}: {key}", obj[key], "must be a string")
+        return [Problem("", obj, "expected a Kubernetes object (a YAML mapping)", subject=document.source)]
+    problems = [Problem(key, obj[key], "must be a string", subject=document.source)
                 for key in ("apiVersion", "kind") if key in obj and not isinstance(obj[key], str)]
     if "metadata" in obj and not isinstance(obj["metadata"], dict):
-        problems.append(FieldProblem(f"{document.source}: metadata", obj["metadata"], "must be a mapping"))
+        problems.append(Problem("metadata", obj["metadata"], "must be a mapping", subject=document.source))
     return problems
 
 

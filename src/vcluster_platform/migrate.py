@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import yaml
 
-from .errors import MISSING, FieldProblem, InvalidRequest
+from .errors import MISSING, InvalidRequest, Problem
 from .manifests import VCLUSTER_CHART, chart_sources
 from .mapping import dig
 from .models.quantity import parse_quantity
@@ -84,11 +84,11 @@ def _find_application(objects: list[dict[str, Any]]) -> tuple[dict[str, Any], di
     finals = [f for f in found if f[0].get("kind") == "Application"]
     candidates = finals or found
     if not candidates:
-        raise InvalidRequest([FieldProblem("objects", MISSING, "no ArgoCD Application (or Application request) "
+        raise InvalidRequest([Problem("objects", MISSING, "no ArgoCD Application (or Application request) "
                                            f"with chart {VCLUSTER_CHART!r} found")])
     if len({c[0]["metadata"]["name"] for c in candidates}) > 1:
         names = sorted({c[0]["metadata"]["name"] for c in candidates})
-        raise InvalidRequest([FieldProblem("objects", names, "more than one vcluster Application; give one "
+        raise InvalidRequest([Problem("objects", names, "more than one vcluster Application; give one "
                                            "vCluster's objects")])
     return candidates[0]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .errors import MISSING, NOT_APPLICABLE, POLICY, Problem, describe
 from .models.names import is_dns1123_label, is_dns1123_subdomain
 
 REQUIRED_LABELS = ("kratix.io/promise-name", "kratix.io/resource-name", "app.kubernetes.io/managed-by")
@@ -22,47 +23,54 @@ _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _PINNED_IMAGE = re.compile(r"^[^\s@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$")
 
 
-def object_problems(obj: Any, where: str = "") -> list[str]:
-    """Every rule this object breaks, as readable sentences (empty when it passes)."""
+def object_problems(obj: Any, where: str = "") -> list[Problem]:
+    """Every rule this object breaks (empty when it passes); each problem names the object as its subject."""
     if not isinstance(obj, dict):
-        return [f"{where or 'object'}: not a mapping"]
+        return [Problem("", NOT_APPLICABLE, "not a mapping", POLICY, where or "object")]
     kind = obj.get("kind")
-    raw_meta = obj.get("metadata")
-    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
-    name = meta.get("name", "")
-    namespace = meta.get("namespace")
-    here = where or f"{kind} {f'{namespace}/' if namespace else ''}{name}"
-    problems = []
-    if kind in FORBIDDEN_KINDS:
-        problems.append(f"{here}: kind Secret is never rendered; credentials come through ExternalSecrets")
+    meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
+    here = where or describe(obj)
     if kind == "List" or (kind and str(kind).endswith("List")):
         items = obj.get("items")
-        for i, item in enumerate(items if isinstance(items, list) else []):
-            problems += object_problems(item, f"{here} items[{i}]")
-        return problems
+        return [p for i, item in enumerate(items if isinstance(items, list) else [])
+                for p in object_problems(item, f"{here} items[{i}]")]
+    found = _identity_problems(obj, kind, meta) + _label_problems(meta) + [
+        ("image", image, "is not pinned to a tag or digest") for image in _images(obj)
+        if not _PINNED_IMAGE.match(image) or image.endswith(":latest")]
+    return [Problem(path, value, message, POLICY, here) for path, value, message in found]
+
+
+def _identity_problems(obj: dict[str, Any], kind: Any, meta: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    name, namespace = meta.get("name", ""), meta.get("namespace")
+    found: list[tuple[str, Any, str]] = []
+    if kind in FORBIDDEN_KINDS:
+        found.append(("kind", kind, "a Secret is never rendered; credentials come through ExternalSecrets"))
     if not obj.get("apiVersion") or not kind:
-        problems.append(f"{here}: apiVersion and kind are required")
+        found.append(("apiVersion", NOT_APPLICABLE, "apiVersion and kind are required"))
     if not isinstance(name, str) or not (
         is_dns1123_label(name) if kind in LABEL_NAMED_KINDS else is_dns1123_subdomain(name)
     ):
         rule = "DNS-1123 label (<= 63)" if kind in LABEL_NAMED_KINDS else "DNS-1123 subdomain (<= 253)"
-        problems.append(f"{here}: name {name!r} is not a valid {rule}")
-    labels: dict[str, Any] = meta["labels"] if isinstance(meta.get("labels"), dict) else {}
-    missing = [k for k in REQUIRED_LABELS if not labels.get(k)]
-    if missing:
-        problems.append(f"{here}: missing labels {', '.join(missing)}")
-    for key, value in labels.items():
-        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
-            problems.append(f"{here}: label {key}={value!r} is not a valid label value")
+        found.append(("metadata.name", name, f"is not a valid {rule}"))
     if kind in CLUSTER_SCOPED:
         if namespace:
-            problems.append(f"{here}: cluster-scoped kind must not carry a namespace")
+            found.append(("metadata.namespace", namespace, "a cluster-scoped kind must not carry a namespace"))
     elif not namespace or not is_dns1123_label(str(namespace)):
-        problems.append(f"{here}: namespaced object needs an explicit, valid metadata.namespace")
-    for image in _images(obj):
-        if not _PINNED_IMAGE.match(image) or image.endswith(":latest"):
-            problems.append(f"{here}: image {image!r} is not pinned to a tag or digest")
-    return problems
+        found.append(("metadata.namespace", namespace or MISSING,
+                      "a namespaced object needs an explicit, valid namespace"))
+    return found
+
+
+def _label_problems(meta: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    labels: dict[str, Any] = meta["labels"] if isinstance(meta.get("labels"), dict) else {}
+    found: list[tuple[str, Any, str]] = []
+    missing = [k for k in REQUIRED_LABELS if not labels.get(k)]
+    if missing:
+        found.append(("metadata.labels", NOT_APPLICABLE, f"missing labels {', '.join(missing)}"))
+    for key, value in labels.items():
+        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
+            found.append((f"metadata.labels.{key}", value, "is not a valid label value"))
+    return found
 
 
 def _images(node: Any) -> list[str]:
@@ -78,7 +86,7 @@ def _images(node: Any) -> list[str]:
     return []
 
 
-def gate(objects: list[dict[str, Any]]) -> list[str]:
+def gate(objects: list[dict[str, Any]]) -> list[Problem]:
     """Problems across all objects, including duplicate identities."""
     problems = [p for o in objects for p in object_problems(o)]
     seen: set[tuple[str, str, str, str]] = set()
@@ -86,6 +94,6 @@ def gate(objects: list[dict[str, Any]]) -> list[str]:
         meta: dict[str, Any] = o["metadata"] if isinstance(o.get("metadata"), dict) else {}
         key = (str(o.get("apiVersion")), str(o.get("kind")), str(meta.get("namespace", "")), str(meta.get("name")))
         if key in seen:
-            problems.append(f"{key[1]} {key[2]}/{key[3]}: rendered twice")
+            problems.append(Problem("metadata.name", key[3], "is rendered twice", POLICY, describe(o)))
         seen.add(key)
     return problems

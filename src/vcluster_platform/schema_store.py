@@ -9,26 +9,16 @@ strict (unknown fields rejected) because an API server would silently prune them
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 
+from .errors import NOT_APPLICABLE, SCHEMA, Problem, describe
+
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 CRD_INDEX = "crd-index.json"
-
-
-@dataclass(frozen=True)
-class SchemaProblem:
-    where: str
-    path: str
-    message: str
-    unexpected: tuple[str, ...] = ()  # keys the schema does not allow at `path`
-
-    def __str__(self) -> str:
-        return f"{self.where} at {self.path or '<root>'}: {self.message}"
 
 
 class UnknownKind(Exception):
@@ -75,9 +65,9 @@ def _path(parts: Any) -> str:
     return out.lstrip(".")
 
 
-def _problems(validator: Any, instance: Any, where: str) -> list[SchemaProblem]:
-    found = [SchemaProblem(where, _path(list(e.instance_path)), e.message,
-                           tuple(str(k) for k in getattr(e.kind, "unexpected", None) or ()))
+def _problems(validator: Any, instance: Any, where: str) -> list[Problem]:
+    found = [Problem(_path(list(e.instance_path)), NOT_APPLICABLE, e.message, SCHEMA, where,
+                     tuple(str(k) for k in getattr(e.kind, "unexpected", None) or ()))
              for e in validator.iter_errors(instance)]
     return sorted(found, key=lambda p: (p.path, p.message))
 
@@ -135,10 +125,10 @@ def suggest_paths(chart_version: str, parent: str, key: str, limit: int = 3) -> 
     return sorted(exact, key=lambda p: (-shared(p), p.count("."), p))[:limit]
 
 
-def unknown_key_hint(problem: SchemaProblem, chart_version: str) -> str:
+def unknown_key_hint(problem: Problem, chart_version: str) -> str:
     """'; the chart has KEY at PATH' (or '; did you mean PATH?') for keys the schema does not allow, or ''."""
     hints = []
-    for key in problem.unexpected:
+    for key in problem.keys:
         found = suggest_paths(chart_version, problem.path, key)
         if found and found[0].rsplit(".", 1)[-1] == key:
             hints.append(f"the chart has {key!r} at " + " or ".join(found))
@@ -147,19 +137,11 @@ def unknown_key_hint(problem: SchemaProblem, chart_version: str) -> str:
     return f"; {'; '.join(hints)}" if hints else ""
 
 
-def describe(obj: Any) -> str:
-    if not isinstance(obj, dict):
-        return "<not an object>"
-    meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
-    ns = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
-    return f"{obj.get('kind', '?')} {ns}{meta.get('name', '?')}"
-
-
-def validate_object(obj: dict[str, Any]) -> list[SchemaProblem]:
+def validate_object(obj: dict[str, Any]) -> list[Problem]:
     """Problems of one object against the schema of its apiVersion/kind (raises UnknownKind)."""
     validator = _validator_for_kind(str(obj.get("apiVersion")), str(obj.get("kind")))
     return _problems(validator, obj, describe(obj))
 
 
-def validate_helm_values(values: dict[str, Any], schema_version: str, where: str) -> list[SchemaProblem]:
+def validate_helm_values(values: dict[str, Any], schema_version: str, where: str) -> list[Problem]:
     return _problems(_values_validator(schema_version), values, where)

@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidRequest, RenderInvariantError
+from .errors import NOT_APPLICABLE, SCHEMA, InvalidRequest, Problem, RenderInvariantError, describe
 from .manifests import ORCHESTRATOR_KIND, VCLUSTER_CHART, Document, chart_sources, read_documents, shape_problems
 from .models.effective import SUPPORTED_CHART_LINES
 from .policy import object_problems
-from .schema_store import UnknownKind, describe, validate_helm_values, validate_object
+from .schema_store import UnknownKind, validate_helm_values, validate_object
 
 
 @dataclass(frozen=True)
-class Problem:
-    source: str
-    subject: str
-    message: str
+class Finding:
+    """A problem found in a file: an error, or a warning (checked as far as possible)."""
+
+    file: str
+    problem: Problem
     warning: bool = False
 
+    @property
+    def level(self) -> str:
+        return "warning" if self.warning else "error"
+
     def __str__(self) -> str:
-        level = "warning" if self.warning else "error"
-        return f"{self.source}: {self.subject}: {level}: {self.message}"
+        return f"{self.file}: {self.problem.subject or '<document>'}: {self.level}: {self.problem.text()}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "level": self.level, **self.problem.as_dict()}
 
 
-def _helm_values_problems(obj: dict[str, Any]) -> list[str]:
+def _helm_values_problems(obj: dict[str, Any], subject: str) -> list[Problem]:
     """An Application of the vcluster chart: its values against that chart line's values schema."""
     problems = []
     for where, source in chart_sources(obj):
@@ -35,55 +42,62 @@ def _helm_values_problems(obj: dict[str, Any]) -> list[str]:
         line = ".".join(str(source.get("targetRevision", "")).split(".")[:2])
         schema = SUPPORTED_CHART_LINES.get(line)
         if schema is None:
-            problems.append(f"{where}.targetRevision: no values schema for chart {source.get('targetRevision')} "
-                            f"(known lines: {', '.join(SUPPORTED_CHART_LINES)})")
+            known = ", ".join(SUPPORTED_CHART_LINES)
+            problems.append(Problem(f"{where}.targetRevision", source.get("targetRevision"),
+                                    f"no values schema for this chart (known lines: {known})", SCHEMA, subject))
             continue
-        problems += [f"{where}.helm.valuesObject.{p.path}: {p.message}"
+        problems += [Problem(f"{where}.helm.valuesObject.{p.path}", p.value, p.message, SCHEMA, subject, p.keys)
                      for p in validate_helm_values(helm["valuesObject"], schema, "values")]
     return problems
 
 
-def _document_problems(document: Document) -> list[Problem]:
-    obj = document.obj
+def _request_findings(file: str, obj: dict[str, Any], subject: str) -> list[Finding]:
+    """A request: rendered as the pipeline renders it; its problems, or the render's warnings."""
+    from .pipeline.checks import reference_warnings
+    from .pipeline.configure import render_request
+
+    try:
+        settings, objects = render_request(obj)
+    except InvalidRequest as exc:
+        return [Finding(file, replace(p, subject=subject)) for p in exc.problems]
+    except RenderInvariantError as exc:
+        return [Finding(file, Problem("", NOT_APPLICABLE, f"renderer bug, please report: {exc}", subject=subject))]
+    return [Finding(file, Problem("", NOT_APPLICABLE, w, subject=subject), warning=True)
+            for w in reference_warnings(settings, objects)]
+
+
+def _document_problems(document: Document) -> list[Finding]:
+    obj, file = document.obj, document.source
     shape = shape_problems(document)
     if shape:
-        return [Problem(document.source, "<document>", str(p).removeprefix(document.source + ": ")) for p in shape]
+        return [Finding(file, replace(p, subject="<document>")) for p in shape]
     subject = describe(obj)
     if obj.get("kind") == ORCHESTRATOR_KIND:
-        from .pipeline.checks import reference_warnings
-        from .pipeline.configure import render_request
-
-        try:
-            settings, objects = render_request(obj)
-        except InvalidRequest as exc:
-            return [Problem(document.source, subject, str(p)) for p in exc.problems]
-        except RenderInvariantError as exc:
-            return [Problem(document.source, subject, f"renderer bug, please report: {exc}")]
-        return [Problem(document.source, subject, w, warning=True) for w in reference_warnings(settings, objects)]
+        return _request_findings(file, obj, subject)
     # a Promise is installed by the platform team, not written by a pipeline: the output gate does not apply
-    gated = [] if obj.get("kind") == "Promise" else object_problems(obj)
-    problems = [Problem(document.source, subject, p.removeprefix(subject + ": ")) for p in gated]
+    problems = [] if obj.get("kind") == "Promise" else object_problems(obj)
+    findings = []
     try:
-        problems += [Problem(document.source, subject, f"{p.path or '<root>'}: {p.message}")
-                     for p in validate_object(obj)]
+        problems += validate_object(obj)
     except UnknownKind as exc:
-        problems.append(Problem(document.source, subject, f"not checked: no schema known for {exc}", warning=True))
-    problems += [Problem(document.source, subject, p) for p in _helm_values_problems(obj)]
+        findings.append(Finding(file, Problem("", NOT_APPLICABLE, f"not checked: no schema known for {exc}",
+                                              SCHEMA, subject), warning=True))
+    problems += _helm_values_problems(obj, subject)
     if obj.get("kind") == "Promise":
         from .kratix_pipeline import pipeline_problems
 
-        problems += [Problem(document.source, subject, p) for p in pipeline_problems(obj)]
-    return problems
+        problems += [Problem("", NOT_APPLICABLE, p, SCHEMA, subject) for p in pipeline_problems(obj)]
+    return [Finding(file, p) for p in problems] + findings
 
 
-def validate_paths(paths: list[Path]) -> tuple[int, list[Problem]]:
+def validate_paths(paths: list[Path]) -> tuple[int, list[Finding]]:
     """(documents checked, problems) for every YAML document under `paths`."""
     checked, problems = 0, []
     for path in paths:
         try:
             documents = read_documents(path)
         except InvalidRequest as exc:
-            problems += [Problem(p.path, "<file>", p.message) for p in exc.problems]
+            problems += [Finding(p.path, replace(p, path="", subject="<file>")) for p in exc.problems]
             continue
         checked += len(documents)
         for document in documents:

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .errors import NOT_APPLICABLE, FieldProblem, InvalidRequest
+from .errors import NOT_APPLICABLE, InvalidRequest, Problem
 
 MAX_FILE_BYTES = 3 * 1024 * 1024
 MAX_REQUEST_BYTES = 1536 * 1024
@@ -118,10 +118,10 @@ for _loader in {_StrictLoader, _Loader}:
 
 def _parse_error(source: str, exc: Exception) -> InvalidRequest:
     if isinstance(exc, LimitExceeded):
-        return InvalidRequest([FieldProblem(source, NOT_APPLICABLE, f"refused: {exc}")])
+        return InvalidRequest([Problem(source, NOT_APPLICABLE, f"refused: {exc}")])
     if isinstance(exc, RecursionError) or "exceeded maximum nesting depth" in str(exc):  # libyaml stops at 1000
-        return InvalidRequest([FieldProblem(source, NOT_APPLICABLE, f"refused: nested deeper than {MAX_DEPTH} levels")])
-    return InvalidRequest([FieldProblem(source, NOT_APPLICABLE, f"not valid YAML: {_one_line(exc)}")])
+        return InvalidRequest([Problem(source, NOT_APPLICABLE, f"refused: nested deeper than {MAX_DEPTH} levels")])
+    return InvalidRequest([Problem(source, NOT_APPLICABLE, f"not valid YAML: {_one_line(exc)}")])
 
 
 def load_strict(text: str, source: str = "<input>") -> Any:
@@ -145,7 +145,7 @@ def load_all_strict(text: str, source: str = "<input>") -> list[Any]:
 def decode_text(data: bytes, source: str) -> str:
     """UTF-8 text (a UTF-8 byte-order mark dropped); anything else is refused naming the offending byte."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InvalidRequest([FieldProblem(source, NOT_APPLICABLE, "is UTF-16 (byte-order mark at byte 0); save it as "
+        raise InvalidRequest([Problem(source, NOT_APPLICABLE, "is UTF-16 (byte-order mark at byte 0); save it as "
                                                             "UTF-8")])
     data = data.removeprefix(b"\xef\xbb\xbf")
     try:
@@ -153,24 +153,24 @@ def decode_text(data: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         message = f"is not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line}); save it as UTF-8"
-        raise InvalidRequest([FieldProblem(source, NOT_APPLICABLE, message)]) from None
+        raise InvalidRequest([Problem(source, NOT_APPLICABLE, message)]) from None
 
 
 def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
     """A YAML file's text, refused (never read whole) when it is larger than `limit`."""
     try:
         if path.is_dir():
-            raise InvalidRequest([FieldProblem(str(path), NOT_APPLICABLE, "is a directory; expected a YAML file")])
+            raise InvalidRequest([Problem(str(path), NOT_APPLICABLE, "is a directory; expected a YAML file")])
         size = path.stat().st_size
         if size > limit:
-            raise InvalidRequest([FieldProblem(str(path), f"{size} bytes",
+            raise InvalidRequest([Problem(str(path), f"{size} bytes",
                                                f"is larger than {limit} bytes, the most this reads")])
         with path.open("rb") as f:
             data = f.read(limit + 1)
     except OSError as exc:
-        raise InvalidRequest([FieldProblem(str(path), NOT_APPLICABLE, f"cannot read file: {exc.strerror}")]) from None
+        raise InvalidRequest([Problem(str(path), NOT_APPLICABLE, f"cannot read file: {exc.strerror}")]) from None
     if len(data) > limit:
-        raise InvalidRequest([FieldProblem(str(path), NOT_APPLICABLE,
+        raise InvalidRequest([Problem(str(path), NOT_APPLICABLE,
                                            f"is larger than {limit} bytes, the most this reads")])
     return decode_text(data, str(path))
 
@@ -182,16 +182,16 @@ def load_request_file(path: Path) -> dict[str, Any]:
 
 def request_mapping(text: str, source: str) -> dict[str, Any]:
     if not text.strip():
-        raise InvalidRequest([FieldProblem(source, NOT_APPLICABLE, "file is empty; expected one YAML mapping")])
+        raise InvalidRequest([Problem(source, NOT_APPLICABLE, "file is empty; expected one YAML mapping")])
     docs = load_all_strict(text, source)
     if len(docs) != 1:
         raise InvalidRequest(
-            [FieldProblem(source, f"{len(docs)} documents", "expected exactly one YAML document")]
+            [Problem(source, f"{len(docs)} documents", "expected exactly one YAML document")]
         )
     doc = docs[0]
     if not isinstance(doc, dict):
         raise InvalidRequest(
-            [FieldProblem(source, doc, f"expected a YAML mapping, got {type(doc).__name__}")]
+            [Problem(source, doc, f"expected a YAML mapping, got {type(doc).__name__}")]
         )
     return doc
 

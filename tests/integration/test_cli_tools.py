@@ -302,3 +302,31 @@ def test_help_has_examples_and_exit_codes(capsys: pytest.CaptureFixture[str]) ->
         assert "example" in text
         if command != ["render"]:
             assert "exit code" in text
+
+
+def test_validate_json_carries_the_typed_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Field, schema and policy problems in one structure: source, subject, path, value, message."""
+    import json
+
+    from vcluster_platform.cli import main
+
+    bad_request = tmp_path / "request.yaml"
+    bad_request.write_text(yaml.safe_dump({"apiVersion": "platform.integratn.tech/v1alpha1",
+                                           "kind": "VClusterOrchestratorV2",
+                                           "metadata": {"name": "x", "namespace": "platform-requests"},
+                                           "spec": {"name": "x", "vcluster": {"replicas": 12}}}))
+    objects = tmp_path / "objects.yaml"
+    objects.write_text(yaml.safe_dump_all([
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": 1}}]))
+    assert main(["validate", str(bad_request), str(objects), "--output", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    levels = [p["level"] for p in report["problems"]]
+    assert report["checked"] == 3 and report["errors"] == levels.count("error")
+    field = next(p for p in report["problems"] if p["source"] == "field")
+    assert (field["path"], field["value"], field["file"]) == ("spec.vcluster.replicas", 12, str(bad_request))
+    assert field["subject"] == "VClusterOrchestratorV2 platform-requests/x"
+    assert any(p["source"] == "policy" and p["subject"] == "Secret s" and p["path"] == "kind"
+               and p["value"] == "Secret" for p in report["problems"])
+    assert any(p["source"] == "schema" and p["subject"] == "ConfigMap c" and p["path"] == "data.k"
+               and p["level"] == "error" for p in report["problems"])

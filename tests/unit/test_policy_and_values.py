@@ -26,24 +26,29 @@ def test_gate_accepts_a_good_object() -> None:
     assert object_problems(_cm()) == []
 
 
-@pytest.mark.parametrize(("obj", "words"), [
-    ({**_cm(), "kind": "Secret"}, "kind Secret"),
-    ({"apiVersion": "v1", "kind": "List", "items": [{**_cm(), "kind": "Secret"}]}, "kind Secret"),
-    ({"apiVersion": "v1", "kind": "ConfigMapList", "items": [{**_cm(), "kind": "Secret"}]}, "kind Secret"),
-    (_cm(labels={}), "missing labels"),
-    ({**_cm(), "metadata": {"name": "x", "labels": LABELS}}, "explicit"),
-    (_cm(name="Bad_Name"), "not a valid"),
-    ({**_cm(), "kind": "Job", "metadata": {"name": "j" * 64, "namespace": "ns", "labels": LABELS}}, "label"),
-    ({**_cm(), "kind": "Job", "spec": {"template": {"spec": {"containers": [{"image": "busybox"}]}}}}, "pinned"),
-    ({**_cm(), "kind": "Job", "spec": {"template": {"spec": {"containers": [{"image": "a/b:latest"}]}}}},
+@pytest.mark.parametrize(("obj", "path", "words"), [
+    ({**_cm(), "kind": "Secret"}, "kind", "a Secret is never rendered"),
+    ({"apiVersion": "v1", "kind": "List", "items": [{**_cm(), "kind": "Secret"}]}, "kind", "Secret is never"),
+    ({"apiVersion": "v1", "kind": "ConfigMapList", "items": [{**_cm(), "kind": "Secret"}]}, "kind", "Secret is"),
+    (_cm(labels={}), "metadata.labels", "missing labels"),
+    ({**_cm(), "metadata": {"name": "x", "labels": LABELS}}, "metadata.namespace", "explicit"),
+    (_cm(name="Bad_Name"), "metadata.name", "not a valid"),
+    ({**_cm(), "kind": "Job", "metadata": {"name": "j" * 64, "namespace": "ns", "labels": LABELS}}, "metadata.name",
+     "label"),
+    ({**_cm(), "kind": "Job", "spec": {"template": {"spec": {"containers": [{"image": "busybox"}]}}}}, "image",
+     "pinned"),
+    ({**_cm(), "kind": "Job", "spec": {"template": {"spec": {"containers": [{"image": "a/b:latest"}]}}}}, "image",
      "pinned"),
 ])
-def test_gate_rejects(obj: dict[str, Any], words: str) -> None:
-    assert any(words in p for p in object_problems(obj)), object_problems(obj)
+def test_gate_rejects(obj: dict[str, Any], path: str, words: str) -> None:
+    problems = object_problems(obj)
+    assert any(p.path == path and words in p.message and p.source == "policy" for p in problems), problems
+    assert all(str(p).startswith(p.subject + ": " + p.path) for p in problems)
 
 
 def test_gate_finds_duplicates() -> None:
-    assert any("twice" in p for p in gate([_cm(), _cm()]))
+    found = gate([_cm(), _cm()])
+    assert [(p.path, p.message, p.source) for p in found] == [("metadata.name", "is rendered twice", "policy")]
 
 
 def test_check_objects_raises_on_secret_even_if_schema_is_unknown() -> None:

@@ -13,7 +13,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..errors import FieldProblem
+from ..errors import Problem
 from ..mapping import dig
 from ..schema_store import validate_helm_values
 
@@ -42,20 +42,20 @@ class BackingStore:
     values: dict[str, Any]  # what goes under controlPlane.backingStore: the chosen store only
 
 
-def _schema_problems(tree: dict[str, Any], schema_version: str) -> list[FieldProblem]:
+def _schema_problems(tree: dict[str, Any], schema_version: str) -> list[Problem]:
     if not schema_version:
         return []  # the chart line itself is refused elsewhere
     prefix = "controlPlane.backingStore"
     found = validate_helm_values({"controlPlane": {"backingStore": tree}}, schema_version, "backingStore")
-    return [FieldProblem(PATH + p.path.removeprefix(prefix), dig(tree, *p.path.split(".")[2:]) or tree,
+    return [Problem(PATH + p.path.removeprefix(prefix), dig(tree, *p.path.split(".")[2:]) or tree,
                          f"{p.message} (vcluster chart {schema_version} schema)") for p in found]
 
 
-def _chosen_kind(r: Picker, tree: dict[str, Any], problems: list[FieldProblem]) -> str:
+def _chosen_kind(r: Picker, tree: dict[str, Any], problems: list[Problem]) -> str:
     flags = {kind: dig(tree, *path) for kind, path in ENABLED.items()}
     for path in EXTERNAL:
         if dig(tree, *path):
-            problems.append(FieldProblem(f"{PATH}.{'.'.join(path)}", True,
+            problems.append(Problem(f"{PATH}.{'.'.join(path)}", True,
                                          "an external datastore is not offered; allowed: etcd.deploy (deployed "
                                          "etcd) or database.embedded"))
     enabled = [kind for kind, flag in flags.items() if flag is True]
@@ -63,7 +63,7 @@ def _chosen_kind(r: Picker, tree: dict[str, Any], problems: list[FieldProblem]) 
     present = enabled or [k for k in ENABLED if isinstance(tree.get(k), dict) and tree[k] and not _only_disabled(
         tree[k]) and flags[k] is None]
     if len(present) > 1:
-        problems.append(FieldProblem(PATH, tree, "both etcd and database are chosen; the store is one or the "
+        problems.append(Problem(PATH, tree, "both etcd and database are chosen; the store is one or the "
                                                  "other, never both (allowed: etcd.deploy or database.embedded)"))
     if present:
         return str(r.derived("vcluster.backingStore.type", present[0], "request"))
@@ -82,7 +82,7 @@ def _only_disabled(tree: Any) -> bool:
 
 
 def resolve_backing_store(r: Picker, tree: dict[str, Any] | None, schema_version: str,
-                          problems: list[FieldProblem]) -> BackingStore:
+                          problems: list[Problem]) -> BackingStore:
     """The store, etcd replicas and chart values from the request's backingStore (or the preset)."""
     tree = copy.deepcopy(tree or {})
     found = _schema_problems(tree, schema_version) if tree else []
@@ -92,7 +92,7 @@ def resolve_backing_store(r: Picker, tree: dict[str, Any] | None, schema_version
     kind = _chosen_kind(r, tree, problems)
     other = "database" if kind == "etcd" else "etcd"
     if other in tree and not _only_disabled(tree[other]):
-        problems.append(FieldProblem(f"{PATH}.{other}", tree[other],
+        problems.append(Problem(f"{PATH}.{other}", tree[other],
                                      f"has no effect: the store is {kind}; remove it or choose {other}"))
     chosen: dict[str, Any] = tree[kind] if isinstance(tree.get(kind), dict) else {}
     if kind == "database":
@@ -101,7 +101,7 @@ def resolve_backing_store(r: Picker, tree: dict[str, Any] | None, schema_version
         return BackingStore("database", 0, {"database": chosen})
     replicas = r.pick("vcluster.backingStore.etcdReplicas", dig(tree, *ETCD_REPLICAS_PATH))
     if replicas not in ETCD_MEMBERS:
-        problems.append(FieldProblem(f"{PATH}.{'.'.join(ETCD_REPLICAS_PATH)}", replicas,
+        problems.append(Problem(f"{PATH}.{'.'.join(ETCD_REPLICAS_PATH)}", replicas,
                                      "etcd needs an odd number of members for quorum; allowed: 1, 3, 5 or 7"))
     deploy = chosen.setdefault("deploy", {})
     deploy["enabled"] = True

@@ -7,7 +7,7 @@ import ipaddress
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import FieldProblem, InvalidRequest
+from ..errors import InvalidRequest, Problem
 from ..sync_script import SCRIPT_DIGEST
 from .backing_store import resolve_backing_store
 from .names import syncer_managed_by
@@ -237,7 +237,7 @@ def resolve(
     platform: PlatformSettings | None = None,
 ) -> EffectiveSettings:
     """Turn a validated spec into effective settings, or raise InvalidRequest with every problem found."""
-    problems: list[FieldProblem] = []
+    problems: list[Problem] = []
     vc = spec.vcluster
     preset = _get(vc, "preset") or DEFAULT_PRESET
     r = _Resolver(preset)
@@ -249,7 +249,7 @@ def resolve(
     chart = _chart(r, spec.argocd_application, values["chart_version"], problems)
     store = resolve_backing_store(r, _get(vc, "backing_store"), chart["values_schema_version"], problems)
     if values["replicas"] > 1 and store.kind == "database":
-        problems.append(FieldProblem(
+        problems.append(Problem(
             "spec.vcluster.replicas", values["replicas"],
             "more than 1 control-plane replica needs backingStore etcd; the embedded database is single-node"))
     exposure = _exposure(r, spec.exposure, values, platform, problems)
@@ -297,39 +297,39 @@ def picked(r: _Resolver, spec: Any) -> dict[str, Any]:
 
 
 def _namespaces(r: _Resolver, spec: VClusterOrchestratorV2Spec, request_namespace: str,
-                problems: list[FieldProblem]) -> tuple[str, str]:
+                problems: list[Problem]) -> tuple[str, str]:
     name = spec.name
     target_ns = r.pick("targetNamespace", spec.target_namespace) if spec.target_namespace else r.derived(
         "targetNamespace", f"vcluster-{name}", "default")
     project = r.pick("projectName", spec.project_name) if spec.project_name else r.derived(
         "projectName", f"vcluster-{name}", "default")
     if target_ns == request_namespace:
-        problems.append(FieldProblem(
+        problems.append(Problem(
             "spec.targetNamespace", target_ns,
             "must differ from the request's own namespace: the pipeline renders (and a delete removes) it; "
             f"allowed: any other DNS-1123 label, such as vcluster-{name}"))
     if target_ns in RESERVED_NAMESPACES:
-        problems.append(FieldProblem(
+        problems.append(Problem(
             "spec.targetNamespace", target_ns,
             f"is a shared system namespace; allowed: any other DNS-1123 label, such as vcluster-{name}"))
     return target_ns, project
 
 
-def _check_resources(r: _Resolver, values: dict[str, Any], problems: list[FieldProblem]) -> None:
+def _check_resources(r: _Resolver, values: dict[str, Any], problems: list[Problem]) -> None:
     """Limits at least the requests, whichever of the request, the preset or a default set each."""
     for resource in ("cpu", "memory"):
         req_path, lim_path = f"vcluster.resources.requests.{resource}", f"vcluster.resources.limits.{resource}"
         requested, limit = values[f"requests_{resource}"], values[f"limits_{resource}"]
         if parse_quantity(limit) < parse_quantity(requested):
             blame, shown = (lim_path, limit) if r.sources[lim_path] == "request" else (req_path, requested)
-            problems.append(FieldProblem(
+            problems.append(Problem(
                 f"spec.{blame}", shown,
                 f"limit {limit} ({r.sources[lim_path]}) is below request {requested} "
                 f"({r.sources[req_path]}); limits must be >= requests"))
 
 
 def _exposure(r: _Resolver, exposure: Any, values: dict[str, Any], platform: PlatformSettings,
-              problems: list[FieldProblem]) -> dict[str, Any]:
+              problems: list[Problem]) -> dict[str, Any]:
     hostname, subnet = values["hostname"], values["subnet"]
     vip = _vip(r, subnet, _get(exposure, "vip"), values["vip_offset"], _get(exposure, "vip_offset") is not None,
                problems)
@@ -338,9 +338,9 @@ def _exposure(r: _Resolver, exposure: Any, values: dict[str, Any], platform: Pla
         "exposure.mode", platform.default_exposure if hostname else "none",
         "platform (env VCLUSTER_PLATFORM_DEFAULT_EXPOSURE)" if hostname else "default (no hostname)")
     if mode in ("tlsRoute", "httpRoute") and not hostname:
-        problems.append(FieldProblem("spec.exposure.mode", mode, "needs spec.exposure.hostname"))
+        problems.append(Problem("spec.exposure.mode", mode, "needs spec.exposure.hostname"))
     if mode == "loadBalancer" and not (vip or hostname):
-        problems.append(FieldProblem(
+        problems.append(Problem(
             "spec.exposure.mode", mode, "loadBalancer needs spec.exposure.hostname (an address from the pool, "
                                         "published by external-dns) or a fixed spec.exposure.vip/subnet"))
     return {"vip": vip, "exposure_mode": mode}
@@ -371,10 +371,10 @@ def _synced(r: _Resolver, path: str, requested: bool | None, selector: dict[str,
     return bool(r.pick(path, requested))
 
 
-def _chart(r: _Resolver, app: Any, chart_version: str, problems: list[FieldProblem]) -> dict[str, Any]:
+def _chart(r: _Resolver, app: Any, chart_version: str, problems: list[Problem]) -> dict[str, Any]:
     schema_version = SUPPORTED_CHART_LINES.get(".".join(chart_version.split(".")[:2]), "")
     if not schema_version:
-        problems.append(FieldProblem(
+        problems.append(Problem(
             "spec.argocdApplication.targetRevision", chart_version,
             "no vcluster values schema for this chart line; supported: "
             + ", ".join(f"{line}.x" for line in SUPPORTED_CHART_LINES)))
@@ -388,19 +388,19 @@ def _chart(r: _Resolver, app: Any, chart_version: str, problems: list[FieldProbl
 
 
 def _network(r: _Resolver, netpol: Any, values: dict[str, Any], platform: PlatformSettings,
-             problems: list[FieldProblem]) -> dict[str, Any]:
+             problems: list[Problem]) -> dict[str, Any]:
     baseline, enable_nfs = values["network_baseline"], values["enable_nfs"]
     if not baseline and values["isolation_mode"] == "strict":
-        problems.append(FieldProblem("spec.networkPolicies.baseline", False,
+        problems.append(Problem("spec.networkPolicies.baseline", False,
                                      "isolationMode strict needs the baseline NetworkPolicies; allowed: true"))
     if not baseline:
         for attr, path in (("extra_egress", "extraEgress"), ("enable_nfs", "enableNFS"), ("nfs_cidr", "nfsCIDR")):
             if _get(netpol, attr):
-                problems.append(FieldProblem(
+                problems.append(Problem(
                     f"spec.networkPolicies.{path}", _get(netpol, attr),
                     "has no effect with networkPolicies.baseline: false (no NetworkPolicies are rendered)"))
     if _get(netpol, "nfs_cidr") and not enable_nfs:
-        problems.append(FieldProblem("spec.networkPolicies.nfsCIDR", _get(netpol, "nfs_cidr"),
+        problems.append(Problem("spec.networkPolicies.nfsCIDR", _get(netpol, "nfs_cidr"),
                                      "needs spec.networkPolicies.enableNFS: true"))
     requested_nfs, requested_egress = _get(netpol, "nfs_cidr"), _get(netpol, "extra_egress")
     nfs_cidrs = (requested_nfs,) if requested_nfs else (platform.nfs_cidrs if enable_nfs else ())
@@ -420,13 +420,13 @@ def _merge_sync_options(requested: list[str]) -> tuple[str, ...]:
 
 
 def _vip(
-    r: _Resolver, subnet: str, vip: str | None, offset: int, offset_requested: bool, problems: list[FieldProblem]
+    r: _Resolver, subnet: str, vip: str | None, offset: int, offset_requested: bool, problems: list[Problem]
 ) -> str:
     if vip and offset_requested:
-        problems.append(FieldProblem("spec.exposure.vipOffset", offset,
+        problems.append(Problem("spec.exposure.vipOffset", offset,
                                      "set either spec.exposure.vip or spec.exposure.vipOffset, not both"))
     if offset_requested and not subnet:
-        problems.append(FieldProblem("spec.exposure.vipOffset", offset, "needs spec.exposure.subnet"))
+        problems.append(Problem("spec.exposure.vipOffset", offset, "needs spec.exposure.subnet"))
     if not subnet:
         return str(r.derived("exposure.vip", vip or "", "request" if vip else "default (none)"))
     net = ipaddress.IPv4Network(subnet)
@@ -435,7 +435,7 @@ def _vip(
         path, shown = "spec.exposure.vip", vip
     else:
         if offset >= net.num_addresses:
-            problems.append(FieldProblem(
+            problems.append(Problem(
                 "spec.exposure.vipOffset", offset,
                 f"is past the end of {subnet} ({net.num_addresses} addresses); allowed: 1..{net.num_addresses - 2}"))
             return ""
@@ -443,13 +443,13 @@ def _vip(
         path, shown = "spec.exposure.vipOffset", str(offset)
         r.derived("exposure.vip", str(address), f"derived ({subnet} + {offset})")
     if address not in net:
-        problems.append(FieldProblem(path, shown, f"VIP {address} is outside {subnet}"))
+        problems.append(Problem(path, shown, f"VIP {address} is outside {subnet}"))
     elif net.num_addresses > 2 and address in (net.network_address, net.broadcast_address):
         which = "network" if address == net.network_address else "broadcast"
-        problems.append(FieldProblem(path, shown, f"VIP {address} is the {which} address of {subnet}; "
+        problems.append(Problem(path, shown, f"VIP {address} is the {which} address of {subnet}; "
                                      f"allowed: {net.network_address + 1} .. {net.broadcast_address - 1}"))
     elif net.num_addresses <= 2:
-        problems.append(FieldProblem("spec.exposure.subnet", subnet, "is too small for a VIP; use /30 or larger"))
+        problems.append(Problem("spec.exposure.subnet", subnet, "is too small for a VIP; use /30 or larger"))
     if vip:
         r.derived("exposure.vip", vip, "request")
     return str(address)

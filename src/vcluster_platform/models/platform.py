@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..errors import FieldProblem, InvalidRequest
+from ..errors import InvalidRequest, Problem
 from .names import check_label
 from .rules import K8S_VERSION_PATTERN, check_ipv4_cidr
 
@@ -144,50 +144,50 @@ PLATFORM_ENV: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _cidrs(variable: str, raw: str, problems: list[FieldProblem]) -> tuple[str, ...]:
+def _cidrs(variable: str, raw: str, problems: list[Problem]) -> tuple[str, ...]:
     """Comma-separated IPv4 CIDRs, each checked as a request's CIDR fields are."""
     out = []
     for item in (part.strip() for part in raw.split(",") if part.strip()):
         try:
             out.append(check_ipv4_cidr(item))
         except ValueError as exc:
-            problems.append(FieldProblem(f"env {variable}", item, f"{exc}; comma-separated"))
+            problems.append(Problem(f"env {variable}", item, f"{exc}; comma-separated"))
     return tuple(out)
 
 
-def _namespace(variable: str, raw: str, problems: list[FieldProblem]) -> str:
+def _namespace(variable: str, raw: str, problems: list[Problem]) -> str:
     try:
         return check_label(raw)
     except ValueError as exc:
-        problems.append(FieldProblem(f"env {variable}", raw, str(exc)))
+        problems.append(Problem(f"env {variable}", raw, str(exc)))
         return raw
 
 
-def _namespaces(variable: str, raw: str, problems: list[FieldProblem]) -> tuple[str, ...]:
+def _namespaces(variable: str, raw: str, problems: list[Problem]) -> tuple[str, ...]:
     return tuple(_namespace(variable, part.strip(), problems) for part in raw.split(",") if part.strip())
 
 
-def _choice(allowed: tuple[str, ...]) -> Callable[[str, str, list[FieldProblem]], str]:
-    def parse(variable: str, raw: str, problems: list[FieldProblem]) -> str:
+def _choice(allowed: tuple[str, ...]) -> Callable[[str, str, list[Problem]], str]:
+    def parse(variable: str, raw: str, problems: list[Problem]) -> str:
         if raw not in allowed:
-            problems.append(FieldProblem(f"env {variable}", raw, "allowed: " + ", ".join(allowed)))
+            problems.append(Problem(f"env {variable}", raw, "allowed: " + ", ".join(allowed)))
         return raw
     return parse
 
 
-def _k8s_version(variable: str, raw: str, problems: list[FieldProblem]) -> str:
+def _k8s_version(variable: str, raw: str, problems: list[Problem]) -> str:
     if not K8S_VERSION.match(raw):
-        problems.append(FieldProblem(f"env {variable}", raw, "allowed: a Kubernetes version such as v1.34.3"))
+        problems.append(Problem(f"env {variable}", raw, "allowed: a Kubernetes version such as v1.34.3"))
     return raw
 
 
-def _bool(variable: str, raw: str, problems: list[FieldProblem]) -> bool:
+def _bool(variable: str, raw: str, problems: list[Problem]) -> bool:
     if raw.lower() not in ("true", "false"):
-        problems.append(FieldProblem(f"env {variable}", raw, "allowed: true, false"))
+        problems.append(Problem(f"env {variable}", raw, "allowed: true, false"))
     return raw.lower() == "true"
 
 
-def _pairs(variable: str, raw: str, problems: list[FieldProblem]) -> tuple[tuple[str, str], ...]:
+def _pairs(variable: str, raw: str, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
     """`key=value,key=value` (a value may be empty); keys must be valid label or annotation keys."""
     out = []
     for item in (part.strip() for part in raw.split(",")):
@@ -195,37 +195,37 @@ def _pairs(variable: str, raw: str, problems: list[FieldProblem]) -> tuple[tuple
         if not item:
             continue
         if not sep or not _QUALIFIED_KEY.match(key):
-            problems.append(FieldProblem(f"env {variable}", item, "allowed: key=value pairs separated by commas, "
+            problems.append(Problem(f"env {variable}", item, "allowed: key=value pairs separated by commas, "
                                                                   "keys like enable_cert_manager or example.com/x"))
             continue
         out.append((key, value))
     return tuple(out)
 
 
-def _json_object(variable: str, raw: str, problems: list[FieldProblem]) -> str:
+def _json_object(variable: str, raw: str, problems: list[Problem]) -> str:
     if not raw:
         return ""
     try:
         parsed = json.loads(raw)
     except ValueError as exc:
-        problems.append(FieldProblem(f"env {variable}", raw[:60], f"allowed: a JSON object of chart values ({exc})"))
+        problems.append(Problem(f"env {variable}", raw[:60], f"allowed: a JSON object of chart values ({exc})"))
         return ""
     if not isinstance(parsed, dict):
-        problems.append(FieldProblem(f"env {variable}", parsed, "allowed: a JSON object of chart values"))
+        problems.append(Problem(f"env {variable}", parsed, "allowed: a JSON object of chart values"))
         return ""
     return json.dumps(parsed, sort_keys=True)
 
 
-def _url(variable: str, raw: str, problems: list[FieldProblem]) -> str:
+def _url(variable: str, raw: str, problems: list[Problem]) -> str:
     if raw and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s?#]*)?", raw):
-        problems.append(FieldProblem(f"env {variable}", raw, "allowed: an http(s) URL without query, e.g. "
+        problems.append(Problem(f"env {variable}", raw, "allowed: an http(s) URL without query, e.g. "
                                                              "https://argocd.example.com, or empty"))
         return ""
     return raw.rstrip("/")
 
 
 _QUALIFIED_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-_PARSERS: dict[str, Callable[[str, str, list[FieldProblem]], Any]] = {
+_PARSERS: dict[str, Callable[[str, str, list[Problem]], Any]] = {
     "cni": _choice(CNI_FLAVOURS),
     "exposure": _choice(EXPOSURES),
     "namespace": _namespace,
@@ -243,7 +243,7 @@ def platform_from_env(environ: Mapping[str, str] | None = None) -> PlatformSetti
     """Platform settings from VCLUSTER_PLATFORM_* variables. Unset ones keep their defaults; an empty value
     means "none" for lists and text, and the default for the others."""
     env = os.environ if environ is None else environ
-    problems: list[FieldProblem] = []
+    problems: list[Problem] = []
     values: dict[str, object] = {}
     for variable, (attr, kind, _help) in PLATFORM_ENV.items():
         if variable not in env:

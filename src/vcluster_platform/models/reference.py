@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import AliasChoices, BaseModel, ValidationError
 
-from ..errors import MISSING, FieldProblem, InvalidRequest
+from ..errors import MISSING, InvalidRequest, Problem
 from .names import DNS1123_LABEL_PATTERN, DNS1123_SUBDOMAIN_PATTERN, LABEL_RULE, SUBDOMAIN_RULE
 from .quantity import ALLOWED as QUANTITY_RULE
 from .quantity import QUANTITY_PATTERN
@@ -33,7 +33,7 @@ def model_validator(model: type[ModelT]) -> Callable[[dict[str, Any]], ModelT]:
     return validate
 
 
-def pydantic_problems(exc: ValidationError, model: type[BaseModel], prefix: str) -> list[FieldProblem]:
+def pydantic_problems(exc: ValidationError, model: type[BaseModel], prefix: str) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
@@ -51,7 +51,7 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel], prefix: str)
             message = "must be " + _PATTERN_RULES.get(pattern, f"text matching {pattern}")
         else:
             message = error["msg"].removeprefix("Value error, ")
-        problems.append(FieldProblem(path, value, message))
+        problems.append(Problem(path, value, message))
     return problems
 
 

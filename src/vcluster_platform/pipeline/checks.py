@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import MISSING, FieldProblem, InvalidRequest, RenderInvariantError
+from ..errors import MISSING, NOT_APPLICABLE, SCHEMA, InvalidRequest, Problem, RenderInvariantError, describe
 from ..mapping import dig
 from ..models import EffectiveSettings
 from ..models.backing_store import merged_store_problems
 from ..policy import gate
 from ..render.helm_values import base_helm_values, platform_helm_values
-from ..schema_store import SchemaProblem, UnknownKind, unknown_key_hint, validate_helm_values, validate_object
+from ..schema_store import UnknownKind, unknown_key_hint, validate_helm_values, validate_object
 
 
 def _chart_values_problems(values: dict[str, Any]) -> list[str]:
@@ -21,13 +21,13 @@ def _chart_values_problems(values: dict[str, Any]) -> list[str]:
     return []
 
 
-def _override_problem(s: EffectiveSettings, p: SchemaProblem) -> FieldProblem:
+def _override_problem(s: EffectiveSettings, p: Problem) -> Problem:
     """A schema problem of the merged values, reported at its path inside helmOverrides with a hint."""
     value = dig(s.helm_overrides, *p.path.split(".")) if p.path else s.helm_overrides
-    if p.unexpected and isinstance(value, dict):
-        value = {k: value[k] for k in p.unexpected if k in value} or value
+    if p.keys and isinstance(value, dict):
+        value = {k: value[k] for k in p.keys if k in value} or value
     where = f"spec.vcluster.helmOverrides{'.' + p.path if p.path else ''}"
-    return FieldProblem(where, value if value is not None else MISSING,
+    return Problem(where, value if value is not None else MISSING,
                         f"{p.message} (merged values, chart {s.chart_version} schema)"
                         f"{unknown_key_hint(p, s.values_schema_version)}")
 
@@ -40,12 +40,12 @@ def check_helm_values(s: EffectiveSettings, merged: dict[str, Any]) -> None:
         raise RenderInvariantError("rendered Helm values fail the chart schema:\n" + _lines(own))
     platform = validate_helm_values(platform_helm_values(s), s.values_schema_version, where)
     if platform:
-        raise InvalidRequest([FieldProblem("env VCLUSTER_PLATFORM_HELM_VALUES", s.platform.helm_values_object,
+        raise InvalidRequest([Problem("env VCLUSTER_PLATFORM_HELM_VALUES", s.platform.helm_values_object,
                                            f"invalid for chart {s.chart_version}: {p}") for p in platform])
     problems = [_override_problem(s, p) for p in validate_helm_values(merged, s.values_schema_version, where)]
     store = dig(merged, "controlPlane", "backingStore")
     if not problems:  # rules about the chart's meaning read values whose shape the schema has accepted
-        problems += [FieldProblem("spec.vcluster.helmOverrides", s.helm_overrides or MISSING,
+        problems += [Problem("spec.vcluster.helmOverrides", s.helm_overrides or MISSING,
                                   f"the merged Helm values are invalid for chart {s.chart_version}: {p}")
                      for p in _chart_values_problems(merged) + merged_store_problems(store, s.backing_store)]
     if problems:
@@ -57,11 +57,11 @@ def check_objects(objects: list[dict[str, Any]]) -> None:
     problems = gate(objects)
     for obj in objects:
         try:
-            problems += [str(p) for p in validate_object(obj)]
+            problems += validate_object(obj)
         except UnknownKind as exc:
-            problems.append(f"{obj.get('kind')} {obj.get('metadata', {}).get('name')}: no schema for {exc}")
+            problems.append(Problem("", NOT_APPLICABLE, f"no schema for {exc}", SCHEMA, describe(obj)))
     if problems:
-        raise RenderInvariantError("rendered objects failed validation:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise RenderInvariantError("rendered objects failed validation:\n" + _lines(problems))
 
 
 def check_render(s: EffectiveSettings, objects: list[dict[str, Any]]) -> None:
@@ -71,7 +71,7 @@ def check_render(s: EffectiveSettings, objects: list[dict[str, Any]]) -> None:
     check_objects(objects)
 
 
-def _lines(problems: list[SchemaProblem]) -> str:
+def _lines(problems: list[Problem]) -> str:
     return "\n".join(f"  - {p}" for p in problems)
 
 

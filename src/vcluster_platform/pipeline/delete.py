@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from platform_common.kube import api_client, api_error_text
 
-from ..errors import FieldProblem, InvalidRequest
+from ..errors import InvalidRequest, Problem
 from ..models import settings_from_document
 from ..models.names import is_dns1123_label, syncer_managed_by
 
@@ -53,7 +53,7 @@ def tenant_identity(doc: dict[str, Any]) -> tuple[str, str]:
     meta: dict[str, Any] = doc["metadata"] if isinstance(doc.get("metadata"), dict) else {}
     name = spec.get("name") or meta.get("name")
     namespace = spec.get("targetNamespace") or f"vcluster-{name}"
-    problems = [FieldProblem(path, value, "a DNS-1123 label is needed to find the tenant's volumes")
+    problems = [Problem(path, value, "a DNS-1123 label is needed to find the tenant's volumes")
                 for path, value in (("spec.name", name), ("spec.targetNamespace", namespace))
                 if not isinstance(value, str) or not is_dns1123_label(value)]
     if problems:
