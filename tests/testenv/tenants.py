@@ -190,5 +190,13 @@ def transition_events(cluster: Cluster, name: str) -> list[str]:
     return [e["reason"] for e in sorted(mine, key=lambda e: int(e["metadata"]["resourceVersion"]))]
 
 
+def wait_events(cluster: Cluster, name: str, count: int, timeout: float = 20.0) -> list[str]:
+    """The transition Events once there are `count` of them (each is posted right after its status write)."""
+    deadline = time.monotonic() + timeout
+    while len(found := transition_events(cluster, name)) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
+
+
 def metric(samples: dict[Any, float], sample: str, /, **labels: str) -> float | None:
     return samples.get((sample, tuple(sorted(labels.items()))))
