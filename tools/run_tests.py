@@ -68,7 +68,7 @@ def main() -> int:
                            [*PYTEST, "-m", "realapi and not images", "--ignore=tests/e2e", "tests"],
                            LOGS / "test-apply.log")
         failures |= timed("end-to-end migration tier", [*PYTEST, "tests/e2e"])
-        failures |= timed("image tier (buildah: build the three images, run their entry points)",
+        failures |= timed("image tier (buildah: build the four images, run their entry points)",
                           [*PYTEST, "-s", "-m", "images", "tests/images"])
         failures |= apply.finish()
     failures |= unit.finish()

@@ -10,12 +10,12 @@ import sys
 from typing import Any
 
 from . import API_GROUP, API_VERSION
-from .errors import InvalidRequest, Problem
+from .errors import EXIT_OK, InvalidRequest, Problem
 from .models.argocd import ARGOCD_NAMESPACE, ArgoCDApplicationSpec, ArgoCDProjectSpec, drop_none
 from .models.parse import parse_request
 from .models.reference import model_validator
 from .pipeline.checks import check_objects
-from .pipeline.harness import EXIT_OK, Invocation, run
+from .pipeline.harness import Invocation, run
 from .pipeline.runtime import KratixDirs, read_input, to_yaml_bytes, write_outputs, write_status
 
 ARGOCD_API = "argoproj.io/v1alpha1"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from platform_common.yamlio import dump
 
-from .errors import InvalidRequest, Problem, RenderInvariantError
+from .errors import EXIT_BUG, EXIT_ERROR, EXIT_INVALID, EXIT_OK, InvalidRequest, Problem, RenderInvariantError
 from .yamlio import load_request_file
 
 if TYPE_CHECKING:  # the pipeline modules load the models: imported when a command runs, with the GC off
@@ -141,7 +141,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         settings = _settings(args.request)
     except InvalidRequest as exc:
         print(exc.summary(), file=sys.stderr)
-        return 2
+        return EXIT_INVALID
     rows = explain_rows(settings)
     if args.diff_preset:
         rows = [r for r in rows if differs_from_preset(r)]
@@ -154,7 +154,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         print(f"vCluster {settings.name} — preset {settings.preset}"
               + (" — values that differ from the preset" if args.diff_preset else ""))
         print(format_table(rows, columns) if rows else "(nothing differs from the preset)")
-    return 0
+    return EXIT_OK
 
 
 def _colour(choice: str) -> bool:
@@ -175,7 +175,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         for finding in findings:
             print(finding)
         print(f"{checked} document(s) checked: {errors} error(s), {len(findings) - errors} warning(s)")
-    return 1 if errors else 0
+    return EXIT_ERROR if errors else EXIT_OK
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -187,7 +187,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         print(json.dumps(to_json(diffs), indent=2, default=str))
     else:
         print(format_text(diffs, _colour(args.color)))
-    return 1 if diffs else 0
+    return EXIT_ERROR if diffs else EXIT_OK
 
 
 def _cmd_migrate_check(args: argparse.Namespace) -> int:
@@ -212,14 +212,23 @@ def _cmd_migrate_check(args: argparse.Namespace) -> int:
                 migration_plan
             print(format_plan(plan(v2, args.v2, str(meta.get("name", v2.release)),
                                    str(meta.get("namespace", "platform-requests")), args.v1)))
-    return 1 if any(f.blocking for f in findings) else 0
+    return EXIT_ERROR if any(f.blocking for f in findings) else EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vcluster-platform", description=__doc__, epilog=EXAMPLES,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_render_commands(sub)
+    _add_check_commands(sub)
+    from .status_cli import add_parser as add_status_parser
 
+    add_status_parser(sub)
+    return parser
+
+
+def _add_render_commands(sub: Any) -> None:
+    """render, explain, run-examples: what a request becomes."""
     render = sub.add_parser("render", help="run the real pipeline on a request", epilog=EXAMPLES,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     render.add_argument("request")
@@ -244,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     examples.add_argument("--output-dir", required=True)
     examples.set_defaults(func=_cmd_run_examples)
 
+
+def _add_check_commands(sub: Any) -> None:
+    """validate, diff, migrate check: is it right, what changes, is the running tenant kept."""
     validate = sub.add_parser(
         "validate", help="check requests and rendered manifests; every problem with file, object and field",
         epilog=f"examples:\n  vcluster-platform validate {MEDIA}\n  vcluster-platform validate out/output/\n"
@@ -282,11 +294,6 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output", choices=["text", "json"], default="text")
     check.set_defaults(func=_cmd_migrate_check)
 
-    from .status_cli import add_parser as add_status_parser
-
-    add_status_parser(sub)
-    return parser
-
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
@@ -296,10 +303,10 @@ def main(argv: list[str] | None = None) -> int:
         result: int = args.func(args)
     except InvalidRequest as exc:
         print(exc.summary(), file=sys.stderr)
-        return 2
+        return EXIT_INVALID
     except RenderInvariantError as exc:
         print(f"internal error in a renderer, please report: {exc}", file=sys.stderr)
-        return 3
+        return EXIT_BUG
     finally:
         if collecting:
             gc.enable()

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 FIELD, SCHEMA, POLICY = "field", "schema", "policy"
+# exit codes of every entry point: 1 is "the check found something" for the CLI, "any other error" for a pipeline
+EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_BUG = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)

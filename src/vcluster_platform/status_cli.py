@@ -19,9 +19,10 @@ from vcluster_status.assess import argocd_state, seconds_since
 from vcluster_status.observation import Obj, Tenant, kubeconfig_available, pod_counts, tenant_of
 from vcluster_status.observe import ARGOCD_API, EXTERNAL_SECRETS_API, all_requests_path, request_path
 
+from .errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+
 STALE_AFTER = 180.0  # three reconcile intervals: the reconciler is not running, or cannot write
 WORK_API = "platform.kratix.io/v1alpha1"
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def render(api: JsonApi, args: argparse.Namespace, requests: list[Obj]) -> tuple
     now = datetime.now(UTC)
     if args.diagnose:
         chains = {f"{r['metadata']['namespace']}/{r['metadata']['name']}": diagnose(api, r) for r in requests}
-        code = EXIT_PROBLEM if any(not x.ok for links in chains.values() for x in links) else EXIT_OK
+        code = EXIT_ERROR if any(not x.ok for links in chains.values() for x in links) else EXIT_OK
         if args.output == "json":
             return json.dumps({k: {"links": [asdict(x) for x in v],
                                    "firstBroken": next((x.link for x in v if not x.ok), None)}
@@ -198,7 +199,7 @@ def run_status(args: argparse.Namespace) -> int:
             requests = requests_of(api, args)
             if args.name and not requests:
                 print(f"no {c.KIND} {args.namespace}/{args.name}", file=sys.stderr)
-                return EXIT_USAGE
+                return EXIT_INVALID
             text, code = render(api, args, requests)
             if text != previous:
                 print(text + ("\n" if args.watch else ""), flush=True)
@@ -210,7 +211,7 @@ def run_status(args: argparse.Namespace) -> int:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the API's own words, not a trace
         print(f"cannot read the cluster: {api_error_text(exc)}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_INVALID
 
 
 def add_parser(sub: Any) -> None:

@@ -1,12 +1,15 @@
-"""kopf handlers: one timer per migration drives `reconcile`; the status is written with a JSON merge patch.
+"""kopf handlers: one timer per migration drives `reconcile`; its new status goes out through kopf's `patch`.
 
 The timer interval is the requeue period (MIGRATION_RECONCILE_INTERVAL seconds, default 5); a phase that asks to
-be requeued sooner just runs on the next tick. Timers of one object never overlap.
+be requeued sooner just runs on the next tick. Timers of one object never overlap. The process's clients live in
+kopf's `memo` (set at start-up); kopf writes the status patch after the handler returns and retries a failed
+write itself.
 
 Kill points (tests only): with VSPHERE_MIGRATION_KILL_PLAN naming a file of lines such as
 `execute DisableCVO before-status` or `rollback CreateTags after-status`, the process exits (code 137, as
-after SIGKILL) right after a step completed that phase — before its status is written, or right after — once per
-line: the line is moved to `<file>.fired` first. The end-to-end tier uses it to resume from every such point.
+after SIGKILL) once a step completed that phase — before its status is written (in the handler), or after kopf
+wrote it (at the start of the object's next tick, before anything else runs) — once per line: the line is moved
+to `<file>.fired` first. The end-to-end tier uses it to resume from every such point.
 """
 
 from __future__ import annotations
@@ -24,13 +27,12 @@ from platform_common import kube
 from platform_common.operator import install_startup
 
 from .api.models import GROUP, PLURAL, VERSION
-from .openshift.cluster import Cluster, ClusterError
+from .openshift.cluster import Cluster
 from .reconcile import reconcile
 from .vsphere.calllog import CallLog
 
 LOG = logging.getLogger("vsphere_migration.controller")
 INTERVAL = float(os.environ.get("MIGRATION_RECONCILE_INTERVAL", "5"))
-CALLS = CallLog(keep=200)
 KILL_PLAN_ENV = "VSPHERE_MIGRATION_KILL_PLAN"
 KILLED_EXIT = 137
 
@@ -42,6 +44,13 @@ def api_client() -> k8s.ApiClient:
 
 
 install_startup(GROUP, api_client)
+
+
+@kopf.on.startup()
+def connect(memo: kopf.Memo, **_: Any) -> None:
+    """The clients every migration's handler shares (kopf copies the operator's memo into each object's)."""
+    memo.cluster = Cluster(api_client())
+    memo.calls = CallLog(keep=200)
 
 
 def kill_point(finished: str | None, where: str) -> None:
@@ -61,22 +70,15 @@ def kill_point(finished: str | None, where: str) -> None:
 
 
 @kopf.timer(GROUP, VERSION, PLURAL, interval=INTERVAL, initial_delay=0.5)
-def drive(body: kopf.Body, **_: Any) -> None:
+def drive(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None:
+    kill_point(memo.get("finished"), "after-status")  # the last tick's status has been written by kopf
+    memo.finished = None
     raw = dict(body)
-    cluster = Cluster(api_client())
-    result = reconcile(raw, cluster, CALLS)
+    result = reconcile(raw, memo.cluster, memo.calls)
     kill_point(result.finished, "before-status")
-    old = dict(raw.get("status") or {})
-    patch = kube.merge_patch(old, result.status)
-    meta = raw["metadata"]
-    if patch:
-        try:
-            cluster.custom.patch_namespaced_custom_object_status(GROUP, VERSION, meta["namespace"], PLURAL,
-                                                                 meta["name"], {"status": patch})
-        except k8s.ApiException as exc:
-            raise kopf.TemporaryError(f"status update failed: {kube.api_message(exc)}", delay=INTERVAL) from None
-        except ClusterError as exc:
-            raise kopf.TemporaryError(str(exc), delay=INTERVAL) from None
-    kill_point(result.finished, "after-status")
+    status_patch = kube.merge_patch(dict(raw.get("status") or {}), result.status)
+    if status_patch:
+        patch.status.update(status_patch)
+    memo.finished = result.finished
     for event in result.events:
         (kopf.warn if event.warning else kopf.info)(body, reason=event.reason, message=event.message)

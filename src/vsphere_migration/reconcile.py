@@ -19,7 +19,7 @@ from .openshift.cluster import Cluster, ClusterError
 from .phases import REGISTRY, Outcome, failed, requeue
 from .statemachine import Decision, decide, next_phase, progress
 from .vsphere.calllog import CallLog
-from .vsphere.client import VSphereError, vmodl
+from .vsphere.client import TaskStillRunning, VSphereError, vmodl
 
 LOG = logging.getLogger("vsphere_migration.reconcile")
 RECENT_CALLS_IN_STATUS = 20
@@ -76,6 +76,8 @@ def _guarded(step: Any, ctx: MigrationContext) -> Outcome:
     except ClusterError as exc:
         return requeue(TRANSIENT_RETRY, f"retrying after a transient API error: {exc}") if exc.transient \
             else failed(str(exc))
+    except TaskStillRunning as exc:
+        return requeue(TRANSIENT_RETRY, f"{exc}; checking again")
     except VSphereError as exc:
         return failed(str(exc))
     except vmodl.MethodFault as exc:

@@ -11,8 +11,9 @@ if __name__ == "__main__":
 import os  # noqa: E402 - after gc.disable(), so that imports run without collector passes
 import sys  # noqa: E402
 
+from ..errors import EXIT_OK  # noqa: E402
 from .configure import run_configure  # noqa: E402
-from .harness import EXIT_OK, Invocation, run  # noqa: E402
+from .harness import Invocation, run  # noqa: E402
 from .runtime import KratixDirs, read_input, write_status  # noqa: E402
 
 DRY_RUN_ENV = "VCLUSTER_PLATFORM_DRY_RUN"

@@ -7,11 +7,10 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import InvalidRequest, RenderInvariantError
+from ..errors import EXIT_BUG, EXIT_ERROR, EXIT_INVALID, InvalidRequest, RenderInvariantError
 from .runtime import KratixDirs, kratix_dirs, resolve_action, write_status
 from .status import failed_status
 
-EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_BUG = 0, 1, 2, 3
 EXIT_CODES = """exit codes: 0 success; 2 invalid request (status Failed, message names the field); 3 a rendered object
 broke the policy gate or a schema (a bug); 1 anything else. Nothing is written under the output directory
 unless every object passed."""

@@ -9,6 +9,7 @@ from typing import Any
 from vcluster_status.contract import reconciled
 
 from ..models import EffectiveSettings
+from ..models.argocd import ARGOCD_NAMESPACE
 
 
 def _find(objects: list[dict[str, Any]], kind: str, predicate: Any = None) -> dict[str, Any] | None:
@@ -32,18 +33,22 @@ def _env_value(job: dict[str, Any] | None, name: str) -> str:
     return next((e.get("value", "") for e in env if e.get("name") == name), "")
 
 
-def argocd_link(s: EffectiveSettings, application: str) -> str:
+def argocd_link(s: EffectiveSettings, namespace: str, application: str) -> str:
     """The Application's page in the ArgoCD UI (`<base>/applications/<namespace>/<name>`); empty without a base."""
     base = s.platform.argocd_url
-    return f"{base}/applications/{s.platform.argocd_namespace}/{application}" if base and application else ""
+    return f"{base}/applications/{namespace}/{application}" if base and application else ""
 
 
-def static_contract(s: EffectiveSettings, application: str, kubeconfig: str, one_password_item: str) -> dict[str, Any]:
-    """The pipeline's part of the status contract (README "Live status"): where to reach the tenant."""
+def static_contract(s: EffectiveSettings, app: dict[str, Any] | None, kubeconfig: str,
+                    one_password_item: str) -> dict[str, Any]:
+    """The pipeline's part of the status contract (README "Live status"): where to reach the tenant, with the
+    Application where the argocd-application promise puts it."""
+    application = app["spec"]["name"] if app else ""
+    namespace = (app["spec"].get("namespace") if app else None) or ARGOCD_NAMESPACE
     return {
-        "endpoints": {"api": s.endpoint, "argocd": argocd_link(s, application)},
+        "endpoints": {"api": s.endpoint, "argocd": argocd_link(s, namespace, application)},
         "credentials": {"kubeconfigSecret": kubeconfig, "onePasswordItem": one_password_item},
-        "applicationNamespace": s.platform.argocd_namespace,
+        "applicationNamespace": namespace,
     }
 
 
@@ -74,7 +79,7 @@ def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]],
             "endpoint": s.endpoint,
             "chartVersion": s.chart_version,
         },
-        **static_contract(s, application, kubeconfig_secret, one_password_item),
+        **static_contract(s, app, kubeconfig_secret, one_password_item),
         "application": application,
         "kubeconfigSecret": kubeconfig_secret,
         "argocdClusterSecret": cluster["spec"]["target"]["name"] if cluster else "",

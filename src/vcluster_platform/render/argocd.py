@@ -10,10 +10,10 @@ from typing import Any
 
 from .. import API_GROUP, API_VERSION
 from ..models import EffectiveSettings
+from ..models.argocd import ARGOCD_NAMESPACE
 from .helm_values import render_helm_values
 from .meta import SYNC_WAVE, WAVE_APPLICATION, WAVE_PROJECT, Obj, common_labels, metadata, obj
 
-ARGOCD_NAMESPACE = "argocd"
 RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 # The cluster-scoped kinds the vcluster chart creates on the host: its namespace (CreateNamespace) and, for
 # syncing from the host (storage and ingress classes, volumes, the metrics proxy), a ClusterRole and binding.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import EffectiveSettings
-from .argocd import ARGOCD_NAMESPACE
+from ..models.argocd import ARGOCD_NAMESPACE
 from .meta import WAVE_SECRETS, Obj, metadata, obj
 
 API = "external-secrets.io/v1"

@@ -8,11 +8,10 @@ changes with the `platform.integratn.tech/reconcile-at` annotation or any input 
 from __future__ import annotations
 
 from ..models import EffectiveSettings
+from ..models.effective import RECONCILE_AT_ANNOTATION
 from ..sync_script import SCRIPT, SCRIPT_FILE, SYNC_IMAGE
 from .jobs import SA_DIR, identity, job_spec, script_configmap, script_container, script_pod
 from .meta import WAVE_RBAC, WAVE_SYNC_JOB, Obj, metadata, obj
-
-RECONCILE_AT = "platform.integratn.tech/reconcile-at"
 
 
 def render_sync_rbac(s: EffectiveSettings) -> list[Obj]:
@@ -40,7 +39,7 @@ def _env(s: EffectiveSettings) -> dict[str, str]:
 
 def render_sync_job(s: EffectiveSettings) -> Obj:
     names = s.names
-    annotations = {RECONCILE_AT: s.reconcile_at} if s.reconcile_at else {}
+    annotations = {RECONCILE_AT_ANNOTATION: s.reconcile_at} if s.reconcile_at else {}
     meta = metadata(s, names.sync_job, s.target_namespace, WAVE_SYNC_JOB, annotations=annotations)
     container = script_container(SYNC_IMAGE, SCRIPT_FILE, _env(s), [
         {"name": "connect-token", "mountPath": "/var/run/onepassword", "readOnly": True}])

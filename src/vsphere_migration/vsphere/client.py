@@ -22,9 +22,15 @@ from pyVmomi import vim, vmodl
 
 from .calllog import CallLog, summarize_arguments, summarize_value
 
+TASK_WAIT = 5.0  # seconds a step waits for a vCenter task before it requeues
+
 
 class VSphereError(Exception):
     """A vSphere call failed; the message names the server and the call, never credentials."""
+
+
+class TaskStillRunning(VSphereError):
+    """A vCenter task has not finished yet: the step runs again on a later reconcile."""
 
 
 @dataclass(frozen=True)
@@ -171,11 +177,13 @@ class VSphereClient:
         self.wait(folder.Destroy_Task())
         return True
 
-    def wait(self, task: Any, timeout: float = 600.0) -> Any:
+    def wait(self, task: Any, timeout: float = TASK_WAIT) -> Any:
+        """The task's result once it finished; a task still running after `timeout` seconds raises
+        TaskStillRunning, which requeues the phase step (no reconcile blocks for long; steps are idempotent)."""
         deadline = time.monotonic() + timeout
         while task.info.state in (vim.TaskInfo.State.queued, vim.TaskInfo.State.running):
             if time.monotonic() > deadline:
-                raise VSphereError(f"task {task._moId} on {self.endpoint.address} did not finish in {timeout:.0f}s")
+                raise TaskStillRunning(f"vCenter task {task._moId} on {self.endpoint.address} is still running")
             time.sleep(0.2)
         if task.info.state == vim.TaskInfo.State.error:
             fault = task.info.error

@@ -1,0 +1,116 @@
+"""reconcile.step against a fake cluster: one step's effect on the status, events and the record it writes
+ahead, for the outcomes a phase can have (the real-server tiers run the same steps end to end)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from vsphere_migration.api.models import PHASES, MigrationSpec, MigrationStatus, PhaseName, PhaseRecord
+from vsphere_migration.context import MigrationContext
+from vsphere_migration.openshift.cluster import ClusterError
+from vsphere_migration.phases import REGISTRY
+from vsphere_migration.phases.base import Outcome, Phase
+from vsphere_migration.reconcile import step
+from vsphere_migration.vsphere.calllog import CallLog
+from vsphere_migration.vsphere.client import TaskStillRunning
+
+TARGET = {"server": "vc-t.example.com", "datacenters": ["DC1"],
+          "credentialsSecret": {"name": "t", "namespace": "openshift-config"}}
+DOMAIN = {"name": "fd", "region": "r", "zone": "z", "server": "vc-t.example.com", "topology": {
+    "datacenter": "DC1", "computeCluster": "/DC1/host/C1", "datastore": "/DC1/datastore/DS1", "networks": ["n"],
+    "template": "/DC1/vm/rhcos"}}
+CVO_INDEX = PHASES.index(PhaseName.DISABLE_CVO)
+
+
+class FakeCluster:
+    """The cluster-version-operator Deployment and the status writes, in memory, with a call journal."""
+
+    def __init__(self, cvo_replicas: int = 1, fail: ClusterError | None = None) -> None:
+        self.replicas, self.fail, self.journal = cvo_replicas, fail, []  # type: list[str]
+
+    def deployment(self, namespace: str, name: str) -> Any:
+        if self.fail:
+            raise self.fail
+        return SimpleNamespace(spec=SimpleNamespace(replicas=self.replicas))
+
+    def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
+        self.journal.append(f"scale {name} {replicas}")
+        self.replicas = replicas
+
+    def patch_status(self, kind: Any, namespace: str, name: str, patch: dict[str, Any]) -> dict[str, Any]:
+        self.journal.append(f"status {patch}")
+        return {}
+
+
+def context(cluster: FakeCluster, *, state: str = "Running", recorded: dict[str, str] | None = None,
+            done: int = CVO_INDEX, rolled_back: bool = False) -> MigrationContext:
+    spec = MigrationSpec.model_validate({"targetVCenter": TARGET, "failureDomains": [DOMAIN], "state": state,
+                                         "approvalMode": "Automatic"})
+    status = MigrationStatus(phase="Running", completed_phases=list(PHASES[:done]), recorded=recorded or {},
+                             phase_history=[PhaseRecord(name=p, result="Succeeded", start_time="2026-11-27T10:00:00Z")
+                                            for p in PHASES[:done]])
+    if rolled_back:
+        status.phase = "RollingBack"
+    return MigrationContext("m", "openshift-config", "uid-1", spec, status, cluster, CallLog())  # type: ignore[arg-type]
+
+
+def test_a_step_runs_the_next_phase_and_records_before_it_changes_anything() -> None:
+    cluster = FakeCluster(cvo_replicas=1)
+    ctx = context(cluster)
+    step(ctx)
+    assert cluster.journal == ["status {'recorded': {'cvo/replicas': '1'}}", "scale cluster-version-operator 0"]
+    assert ctx.status.completed_phases[-1] == PhaseName.DISABLE_CVO
+    assert ctx.status.current_phase == PhaseName.UPDATE_SECRETS and ctx.finished == "execute DisableCVO"
+    assert [e.reason for e in ctx.events] == ["PhaseSucceeded"]
+    assert ctx.status.phase_history[-1].result == "Succeeded"
+
+
+def test_a_resumed_step_keeps_the_record_it_wrote_before_the_kill() -> None:
+    cluster = FakeCluster(cvo_replicas=0)  # scaled down already; the first run was killed before its status
+    ctx = context(cluster, recorded={"cvo/replicas": "1"})
+    step(ctx)
+    assert cluster.journal == [] and ctx.status.recorded["cvo/replicas"] == "1"
+    assert "scaled from 1 to 0" in ctx.status.message
+
+
+def test_a_transient_api_error_requeues_without_completing_the_phase() -> None:
+    ctx = context(FakeCluster(fail=ClusterError("get deployment", 503, "etcd leader changed")))
+    delay = step(ctx)
+    assert delay is not None and delay > 0
+    assert ctx.status.phase == "Running" and PhaseName.DISABLE_CVO not in ctx.status.completed_phases
+    assert "retrying after a transient API error" in ctx.status.message and ctx.finished is None
+
+
+def test_a_terminal_api_error_fails_the_phase_and_starts_the_rollback() -> None:
+    ctx = context(FakeCluster(fail=ClusterError("get deployment", 403, "forbidden")))
+    step(ctx)
+    assert ctx.status.phase == "RollingBack" and ctx.status.phase_history[-1].result == "Failed"
+    failed = next(c for c in ctx.status.conditions if c.type == "Failed")
+    assert (failed.status, failed.reason) == ("True", "DisableCVOFailed")
+    assert [e.reason for e in ctx.events] == ["PhaseFailed"]
+
+
+def test_a_rollback_step_undoes_the_last_completed_phase_from_its_record() -> None:
+    cluster = FakeCluster(cvo_replicas=0)
+    ctx = context(cluster, state="Rollback", recorded={"cvo/replicas": "2"}, done=CVO_INDEX + 1)
+    step(ctx)
+    assert cluster.journal == ["scale cluster-version-operator 2"]
+    assert ctx.status.rolled_back_phases == [PhaseName.DISABLE_CVO] and ctx.finished == "rollback DisableCVO"
+
+
+class SlowTask(Phase):
+    name = PhaseName.DISABLE_CVO
+
+    def execute(self, ctx: MigrationContext) -> Outcome:
+        raise TaskStillRunning("vCenter task task-7 on vc-t.example.com is still running")
+
+
+def test_a_vcenter_task_still_running_requeues_instead_of_blocking(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(REGISTRY, PhaseName.DISABLE_CVO, SlowTask())
+    ctx = context(FakeCluster())
+    assert (step(ctx) or 0) > 0
+    assert "task-7" in ctx.status.message and "checking again" in ctx.status.message
+    assert ctx.status.phase_history[-1].result == "Running"
