@@ -40,11 +40,13 @@ class MigrationContext:
     def emit(self, reason: str, message: str, *, warning: bool = False) -> None:
         self.events.append(Event(reason, message, warning))
 
-    def write_ahead(self, key: str, value: str) -> None:
-        """Record what a rollback or a resumed run needs, and persist it on the API server *before* the side
-        effect it describes: a controller killed after the side effect then still finds the record."""
-        self.status.recorded[key] = value
-        self.cluster.patch_status((GROUP, VERSION, PLURAL), self.namespace, self.name, {"recorded": {key: value}})
+    def write_ahead(self, field: str, value: Any) -> None:
+        """Record what a rollback or a resumed run needs (a field of status.recorded), and persist it on the
+        API server *before* the side effect it describes: a controller killed after the side effect then still
+        finds the record."""
+        setattr(self.status.recorded, field, value)
+        persisted = self.status.recorded.model_dump(by_alias=True, mode="json", include={field})
+        self.cluster.patch_status((GROUP, VERSION, PLURAL), self.namespace, self.name, {"recorded": persisted})
 
     # --- cluster facts ------------------------------------------------------------------------------------
 

@@ -127,8 +127,7 @@ def _rollback(ctx: MigrationContext, decision: Decision) -> float | None:
     status, phase_name = ctx.status, decision.phase
     assert phase_name is not None
     status.phase, status.current_phase = "RollingBack", phase_name
-    since_key = f"rollback-since/{phase_name.value}"
-    since = status.recorded.setdefault(since_key, now())
+    since = status.recorded.rollback_since.setdefault(phase_name.value, now())
     start, calls_before = now(), ctx.log.total
     outcome = _guarded(REGISTRY[phase_name].rollback, ctx)
     if outcome.kind == "requeue":
@@ -138,7 +137,7 @@ def _rollback(ctx: MigrationContext, decision: Decision) -> float | None:
         status.message = f"rollback of {phase_name.value} failed, retrying: {outcome.message}"
         return ROLLBACK_RETRY
     ok = outcome.kind == "done"
-    status.recorded.pop(since_key, None)
+    status.recorded.rollback_since.pop(phase_name.value, None)
     status.phase_history.append(PhaseRecord(name=phase_name, result="RolledBack" if ok else "RollbackFailed",
                                             start_time=start, end_time=now(), message=outcome.message,
                                             vsphere_calls=ctx.log.total - calls_before))

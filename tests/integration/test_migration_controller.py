@@ -113,7 +113,7 @@ def _check_effects_of_phases_1_to_7(bed: Any, obj: dict[str, Any]) -> None:
         assert secret not in text
     # DisableCVO
     cvo = admin.get("apps/v1", "Deployment", "cluster-version-operator", "openshift-cluster-version")
-    assert cvo["spec"]["replicas"] == 0 and st["recorded"]["cvo/replicas"] == "1"
+    assert cvo["spec"]["replicas"] == 0 and st["recorded"]["cvoReplicas"] == 1
     # UpdateSecrets
     creds = _secret_data(bed, "kube-system", "vsphere-creds")
     assert creds[f"{tgt.host}.username"] == tgt.username and creds[f"{tgt.host}.password"] == tgt.password
@@ -125,7 +125,7 @@ def _check_effects_of_phases_1_to_7(bed: Any, obj: dict[str, Any]) -> None:
         assert folder is not None
     finally:
         si.content.sessionManager.Logout()
-    created = json.loads(st["recorded"]["tags/created"])
+    created = st["recorded"]["createdTags"]
     assert len(created["tags"]) == 2 and len(created["attachments"]) == 2
     # UpdateInfrastructure: target added (source kept until Cleanup), with its failure domain
     infra = admin.get("config.openshift.io/v1", "Infrastructure", "cluster")

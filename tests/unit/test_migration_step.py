@@ -45,15 +45,14 @@ class FakeCluster:
         return {}
 
 
-def context(cluster: FakeCluster, *, state: str = "Running", recorded: dict[str, str] | None = None,
-            done: int = CVO_INDEX, rolled_back: bool = False) -> MigrationContext:
+def context(cluster: FakeCluster, *, state: str = "Running", recorded: dict[str, Any] | None = None,
+            done: int = CVO_INDEX) -> MigrationContext:
     spec = MigrationSpec.model_validate({"targetVCenter": TARGET, "failureDomains": [DOMAIN], "state": state,
                                          "approvalMode": "Automatic"})
-    status = MigrationStatus(phase="Running", completed_phases=list(PHASES[:done]), recorded=recorded or {},
-                             phase_history=[PhaseRecord(name=p, result="Succeeded", start_time="2026-11-27T10:00:00Z")
-                                            for p in PHASES[:done]])
-    if rolled_back:
-        status.phase = "RollingBack"
+    status = MigrationStatus.model_validate({"phase": "Running", "recorded": recorded or {}})
+    status.completed_phases = list(PHASES[:done])
+    status.phase_history = [PhaseRecord(name=p, result="Succeeded", start_time="2026-11-27T10:00:00Z")
+                            for p in PHASES[:done]]
     return MigrationContext("m", "openshift-config", "uid-1", spec, status, cluster, CallLog())  # type: ignore[arg-type]
 
 
@@ -61,7 +60,7 @@ def test_a_step_runs_the_next_phase_and_records_before_it_changes_anything() -> 
     cluster = FakeCluster(cvo_replicas=1)
     ctx = context(cluster)
     step(ctx)
-    assert cluster.journal == ["status {'recorded': {'cvo/replicas': '1'}}", "scale cluster-version-operator 0"]
+    assert cluster.journal == ["status {'recorded': {'cvoReplicas': 1}}", "scale cluster-version-operator 0"]
     assert ctx.status.completed_phases[-1] == PhaseName.DISABLE_CVO
     assert ctx.status.current_phase == PhaseName.UPDATE_SECRETS and ctx.finished == "execute DisableCVO"
     assert [e.reason for e in ctx.events] == ["PhaseSucceeded"]
@@ -70,9 +69,9 @@ def test_a_step_runs_the_next_phase_and_records_before_it_changes_anything() -> 
 
 def test_a_resumed_step_keeps_the_record_it_wrote_before_the_kill() -> None:
     cluster = FakeCluster(cvo_replicas=0)  # scaled down already; the first run was killed before its status
-    ctx = context(cluster, recorded={"cvo/replicas": "1"})
+    ctx = context(cluster, recorded={"cvoReplicas": 1})
     step(ctx)
-    assert cluster.journal == [] and ctx.status.recorded["cvo/replicas"] == "1"
+    assert cluster.journal == [] and ctx.status.recorded.cvo_replicas == 1
     assert "scaled from 1 to 0" in ctx.status.message
 
 
@@ -95,7 +94,7 @@ def test_a_terminal_api_error_fails_the_phase_and_starts_the_rollback() -> None:
 
 def test_a_rollback_step_undoes_the_last_completed_phase_from_its_record() -> None:
     cluster = FakeCluster(cvo_replicas=0)
-    ctx = context(cluster, state="Rollback", recorded={"cvo/replicas": "2"}, done=CVO_INDEX + 1)
+    ctx = context(cluster, state="Rollback", recorded={"cvoReplicas": 2}, done=CVO_INDEX + 1)
     step(ctx)
     assert cluster.journal == ["scale cluster-version-operator 2"]
     assert ctx.status.rolled_back_phases == [PhaseName.DISABLE_CVO] and ctx.finished == "rollback DisableCVO"
@@ -114,3 +113,22 @@ def test_a_vcenter_task_still_running_requeues_instead_of_blocking(monkeypatch: 
     assert (step(ctx) or 0) > 0
     assert "task-7" in ctx.status.message and "checking again" in ctx.status.message
     assert ctx.status.phase_history[-1].result == "Running"
+
+
+def test_a_migration_recorded_by_the_earlier_controller_resumes_and_rolls_back() -> None:
+    """The string map an earlier version wrote (JSON in strings) is read into the typed record."""
+    legacy = {"cvo/replicas": "2", "replicas/workers-a": "3", "workers/old": '["workers-a"]',
+              "folders/created": '["/DC0/vm/infra"]', "rollback-since/CreateTags": "2026-11-27T10:00:00Z",
+              "tags/created": '{"categories": ["c1"], "tags": ["t1"], "attachments": [["t1", "Datacenter", "dc-1"]],'
+                              ' "intended": {"categories": ["openshift-region"], "tags": [], "attachments": []}}'}
+    recorded = MigrationStatus.model_validate({"recorded": legacy}).recorded
+    assert (recorded.cvo_replicas, recorded.machine_set_replicas, recorded.old_worker_sets) == (
+        2, {"workers-a": 3}, ["workers-a"])
+    assert recorded.created_folders == ["/DC0/vm/infra"]
+    assert recorded.rollback_since == {"CreateTags": "2026-11-27T10:00:00Z"}
+    assert recorded.created_tags is not None and recorded.created_tags.attachments == [["t1", "Datacenter", "dc-1"]]
+    assert recorded.created_tags.intended.categories == ["openshift-region"]
+    cluster = FakeCluster(cvo_replicas=0)
+    ctx = context(cluster, state="Rollback", recorded=legacy, done=CVO_INDEX + 1)
+    step(ctx)
+    assert cluster.journal == ["scale cluster-version-operator 2"]

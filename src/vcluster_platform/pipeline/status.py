@@ -1,4 +1,5 @@
-"""status.yaml content, taken from the objects actually rendered (never from what we meant to render)."""
+"""status.yaml content: the names the settings give (`Names`), each reported only when an object of that name
+was actually rendered."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from ..models import EffectiveSettings
 from ..models.argocd import ARGOCD_NAMESPACE
 
 
-def _find(objects: list[dict[str, Any]], kind: str, predicate: Any = None) -> dict[str, Any] | None:
-    return next((o for o in objects if o.get("kind") == kind and (predicate is None or predicate(o))), None)
+def _rendered(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any] | None:
+    """The rendered object of this kind and name, if there is one."""
+    return next((o for o in objects if o.get("kind") == kind and o["metadata"]["name"] == name), None)
 
 
 def _condition(kind: str, ok: bool, reason: str, message: str) -> dict[str, str]:
@@ -24,13 +26,6 @@ def _condition(kind: str, ok: bool, reason: str, message: str) -> dict[str, str]
         "message": message,
         "lastTransitionTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-
-
-def _env_value(job: dict[str, Any] | None, name: str) -> str:
-    if job is None:
-        return ""
-    env = job["spec"]["template"]["spec"]["containers"][0].get("env", [])
-    return next((e.get("value", "") for e in env if e.get("name") == name), "")
 
 
 def argocd_link(s: EffectiveSettings, namespace: str, application: str) -> str:
@@ -56,11 +51,11 @@ def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]],
                      warnings: list[str] | None = None, current: dict[str, Any] | None = None) -> dict[str, Any]:
     """status.yaml of a configure run. Once the status reconciler owns the phase (`current` has
     lastReconciled), phase and message are left out so a re-run never turns a Ready tenant back to Scheduled."""
-    app = _find(objects, "ArgoCDApplication", lambda o: o["spec"]["source"].get("chart") == s.chart)
-    kubeconfig = _find(objects, "ExternalSecret", lambda o: any(
-        d["remoteRef"].get("property") == "kubeconfig" for d in o["spec"].get("data", [])))
-    cluster = _find(objects, "ExternalSecret", lambda o: "template" in o["spec"].get("target", {}))
-    job = _find(objects, "Job", lambda o: o["metadata"]["name"] == s.names.sync_job)
+    names = s.names
+    app = _rendered(objects, "ArgoCDApplication", names.application)
+    kubeconfig = _rendered(objects, "ExternalSecret", names.kubeconfig_secret)
+    cluster = _rendered(objects, "ExternalSecret", names.argocd_cluster_secret)
+    job = _rendered(objects, "Job", names.sync_job)
     counts = Counter(str(o["kind"]) for o in objects)
     references = (_condition("ReferencesResolved", False, "UnrenderedReference", "; ".join(warnings))
                   if warnings else
@@ -68,7 +63,7 @@ def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]],
                              "every Secret and ConfigMap the Helm values mount is rendered or created"))
     application = app["spec"]["name"] if app else ""
     kubeconfig_secret = kubeconfig["spec"]["target"]["name"] if kubeconfig else ""
-    one_password_item = _env_value(job, "OP_ITEM_TITLE")
+    one_password_item = names.onepassword_item if job else ""
     status: dict[str, Any] = {
         "phase": "Scheduled",
         "message": f"rendered {len(objects)} objects for vCluster {s.name}",

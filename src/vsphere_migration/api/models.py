@@ -7,11 +7,12 @@ it is the next phase and is listed there, so approving a later phase has no effe
 
 from __future__ import annotations
 
+import json
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 from pydantic.alias_generators import to_camel
 
 GROUP = "migration.openshift.io"
@@ -220,6 +221,53 @@ class CallSummary(StatusModel):
     detail: str = ""
 
 
+class TagObjects(StatusModel):
+    categories: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    attachments: list[list[str]] = Field(default_factory=list, description="[tag, object type, object id]")
+
+
+class TagLedger(TagObjects):
+    """IDs of what CreateTags created, and the names it was about to create (written before each creation)."""
+
+    intended: TagObjects = Field(default_factory=TagObjects, description="categories by name, tags as "
+                                 "category/tag, attachments by tag id")
+
+
+LEGACY_KEYS = {"cvo/replicas": "cvoReplicas", "workers/old": "oldWorkerSets",
+               "tags/created": "createdTags", "folders/created": "createdFolders"}
+
+
+class Recorded(StatusModel):
+    """What phases recorded for a resumed run and for rollback, persisted before the side effect it describes
+    (never credentials)."""
+
+    cvo_replicas: int | None = Field(None, description="DisableCVO: replicas before the scale-down")
+    machine_set_replicas: dict[str, int] = Field(default_factory=dict,
+                                                 description="Backup: MachineSet name → replicas before the migration")
+    old_worker_sets: list[str] | None = Field(None, description="CreateWorkers: the MachineSets it replaces")
+    created_tags: TagLedger | None = None
+    created_folders: list[str] | None = Field(None, description="CreateFolder: folder paths it created")
+    rollback_since: dict[str, str] = Field(default_factory=dict, description="phase → when its rollback began")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string_map(cls, data: Any) -> Any:
+        """Read the string map an earlier controller wrote (in-flight migrations keep working)."""
+        if not isinstance(data, dict) or not any("/" in str(k) for k in data):
+            return data
+        out: dict[str, Any] = {k: v for k, v in data.items() if "/" not in str(k)}
+        for key, value in data.items():
+            prefix, _, rest = str(key).partition("/")
+            if key in LEGACY_KEYS:
+                out[LEGACY_KEYS[key]] = json.loads(value) if key != "cvo/replicas" else int(value)
+            elif prefix == "replicas":
+                out.setdefault("machineSetReplicas", {})[rest] = int(value)
+            elif prefix == "rollback-since":
+                out.setdefault("rollbackSince", {})[rest] = value
+        return out
+
+
 class MigrationStatus(StatusModel):
     phase: OverallPhase = "Pending"
     current_phase: PhaseName | None = None
@@ -232,8 +280,7 @@ class MigrationStatus(StatusModel):
     rolled_back_phases: list[PhaseName] = Field(default_factory=list, max_length=15)
     conditions: list[Condition] = Field(default_factory=list, max_length=16)
     backups: list[BackupRecord] = Field(default_factory=list, max_length=64)
-    recorded: dict[str, str] = Field(default_factory=dict, description="Values phases recorded for rollback "
-                                     "(previous replicas, created tag and folder ids); never credentials.")
+    recorded: Recorded = Field(default_factory=Recorded)
     recent_calls: list[CallSummary] = Field(default_factory=list, max_length=50)
     source_server: str | None = None
     target_server: str | None = None

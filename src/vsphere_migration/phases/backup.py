@@ -41,5 +41,5 @@ class Backup(Phase):
                         if o.get("kind") == "MachineSet"]
         for o, _ in objects:
             if o.get("kind") == "MachineSet":
-                ctx.status.recorded.setdefault(f"replicas/{o['metadata']['name']}", str(o["spec"].get("replicas", 0)))
+                ctx.status.recorded.machine_set_replicas.setdefault(o["metadata"]["name"], o["spec"].get("replicas", 0))
         return done(f"{len(objects)} object(s) backed up; MachineSet replicas {', '.join(machine_sets) or 'none'}")

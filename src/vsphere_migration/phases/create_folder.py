@@ -4,13 +4,9 @@ created, so a run killed in between still removes it (a recorded folder that was
 
 from __future__ import annotations
 
-import json
-
 from ..api.models import PhaseName
 from ..context import MigrationContext
 from .base import Outcome, Phase, done
-
-CREATED = "folders/created"
 
 
 def folder_paths(ctx: MigrationContext) -> list[str]:
@@ -23,18 +19,18 @@ class CreateFolder(Phase):
     name = PhaseName.CREATE_FOLDER
 
     def execute(self, ctx: MigrationContext) -> Outcome:
-        created: list[str] = json.loads(ctx.status.recorded.get(CREATED, "[]"))
+        created = list(ctx.status.recorded.created_folders or [])
         target = ctx.target()
         for path in folder_paths(ctx):
             if path not in created and target.find(path) is None:
                 created.append(path)  # written ahead: a folder found later under this name is ours
-                ctx.write_ahead(CREATED, json.dumps(created))
+                ctx.write_ahead("created_folders", list(created))
             target.ensure_folder(path)
         return done(f"VM folder(s) {', '.join(folder_paths(ctx))} present ({len(created)} created)")
 
     def rollback(self, ctx: MigrationContext) -> Outcome:
-        created: list[str] = json.loads(ctx.status.recorded.get(CREATED, "[]"))
+        created = ctx.status.recorded.created_folders or []
         for path in reversed(created):
             ctx.target().delete_folder_if_empty(path)
-        ctx.status.recorded.pop(CREATED, None)
+        ctx.status.recorded.created_folders = None
         return done(f"removed {len(created)} folder(s)")

@@ -5,7 +5,6 @@ to go."""
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 from ..api.models import PhaseName
@@ -23,7 +22,6 @@ from ..openshift.machines import (
 )
 from .base import Outcome, Phase, done, failed, requeue
 
-OLD_SETS = "workers/old"
 POLL = 2.0
 
 
@@ -62,15 +60,16 @@ class CreateWorkers(Phase):
     name = PhaseName.CREATE_WORKERS
 
     def execute(self, ctx: MigrationContext) -> Outcome:
-        if OLD_SETS not in ctx.status.recorded:
+        recorded = ctx.status.recorded
+        if recorded.old_worker_sets is None:
             old = worker_machine_sets(ctx.cluster, ctx.spec.workers.machine_sets)
             if not old:
                 return failed("no worker MachineSets found to recreate on the target")
-            ctx.status.recorded[OLD_SETS] = json.dumps(sorted(s["metadata"]["name"] for s in old))
-        old_names: list[str] = json.loads(ctx.status.recorded[OLD_SETS])
+            recorded.old_worker_sets = sorted(s["metadata"]["name"] for s in old)
+        old_names = recorded.old_worker_sets
         old_sets = [s for s in ctx.cluster.list_namespaced(MACHINE_SETS, MACHINE_API_NAMESPACE)
                     if s["metadata"]["name"] in old_names]
-        total = sum(int(ctx.status.recorded.get(f"replicas/{n}", "0")) for n in old_names)
+        total = sum(recorded.machine_set_replicas.get(n, 0) for n in old_names)
         domains = ctx.spec.failure_domains
         counts = replicas_per_domain(total, len(domains), ctx.spec.workers.replicas_per_failure_domain)
         existing = {s["metadata"]["name"] for s in created_sets(ctx)}

@@ -8,21 +8,25 @@ from ..context import MigrationContext
 from ..openshift.cluster import CVO
 from .base import Outcome, Phase, done
 
-RECORD = "cvo/replicas"
-
 
 class DisableCVO(Phase):
     name = PhaseName.DISABLE_CVO
 
     def execute(self, ctx: MigrationContext) -> Outcome:
         current = ctx.cluster.deployment(*CVO).spec.replicas or 0
-        if RECORD not in ctx.status.recorded:  # written ahead: a resumed run must not record the 0 it made
-            ctx.write_ahead(RECORD, str(current))
+        if ctx.status.recorded.cvo_replicas is None:  # written ahead: a resumed run must not record its own 0
+            ctx.write_ahead("cvo_replicas", current)
         if current:
             ctx.cluster.scale_deployment(*CVO, 0)
-        return done(f"cluster-version-operator scaled from {ctx.status.recorded[RECORD]} to 0")
+        return done(f"cluster-version-operator scaled from {ctx.status.recorded.cvo_replicas} to 0")
 
     def rollback(self, ctx: MigrationContext) -> Outcome:
-        replicas = int(ctx.status.recorded.get(RECORD, "1"))
+        replicas = recorded_cvo_replicas(ctx)
         ctx.cluster.scale_deployment(*CVO, replicas)
         return done(f"cluster-version-operator scaled back to {replicas}")
+
+
+def recorded_cvo_replicas(ctx: MigrationContext) -> int:
+    """The replicas DisableCVO recorded (1, the cluster default, when it never ran)."""
+    recorded = ctx.status.recorded.cvo_replicas
+    return 1 if recorded is None else recorded

@@ -3,21 +3,17 @@ done when their Machines are gone. Rollback scales each back to its backed-up re
 
 from __future__ import annotations
 
-import json
-
 from ..api.models import PhaseName
 from ..context import MigrationContext
 from ..openshift.cluster import MACHINE_API_NAMESPACE, MACHINE_SETS
 from ..openshift.machines import MACHINESET_LABEL, machine_ready, machines_of
 from .base import Outcome, Phase, done, requeue
-from .create_workers import OLD_SETS
 
 POLL = 2.0
 
 
 def old_set_names(ctx: MigrationContext) -> list[str]:
-    names: list[str] = json.loads(ctx.status.recorded.get(OLD_SETS, "[]"))
-    return names
+    return list(ctx.status.recorded.old_worker_sets or [])
 
 
 def scale(ctx: MigrationContext, name: str, replicas: int) -> None:
@@ -36,7 +32,8 @@ class ScaleOld(Phase):
         left = sum(len(machines_of(ctx.cluster, {MACHINESET_LABEL: n})) for n in names)
         if left:
             return requeue(POLL, f"waiting for {left} old worker Machine(s) to be deleted")
-        recorded = ", ".join(f"{n} (was {ctx.status.recorded.get(f'replicas/{n}', '?')})" for n in names)
+        replicas = ctx.status.recorded.machine_set_replicas
+        recorded = ", ".join(f"{n} (was {replicas.get(n, '?')})" for n in names)
         return done(f"old worker MachineSets scaled to 0: {recorded}")
 
     def rollback(self, ctx: MigrationContext) -> Outcome:

@@ -8,7 +8,7 @@ from ..context import MigrationContext
 from ..openshift.cluster import CLUSTER_OPERATORS, CVO, MACHINE_API_NAMESPACE, MACHINES
 from ..openshift.machines import workspace_server
 from .base import Outcome, Phase, done, failed
-from .disable_cvo import RECORD
+from .disable_cvo import recorded_cvo_replicas
 from .preflight import unhealthy_operators
 
 PROVIDER_PREFIX = "vsphere://"
@@ -33,7 +33,7 @@ class Verify(Phase):
         problems += unhealthy_operators(ctx.cluster.list_cluster_objects(CLUSTER_OPERATORS))
         if problems:
             return failed("; ".join(problems))
-        replicas = int(ctx.status.recorded.get(RECORD, "1"))
+        replicas = recorded_cvo_replicas(ctx)
         ctx.cluster.scale_deployment(*CVO, replicas)
         return done(f"{len(nodes)} node(s) on {target}; operators healthy; cluster-version-operator back to "
                     f"{replicas}")
