@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from .api.models import GROUP, PLURAL, VERSION, MigrationSpec, MigrationStatus
+from .api.models import MigrationSpec, MigrationStatus
 from .openshift.backups import BackupStore
-from .openshift.cluster import INFRASTRUCTURE, VSPHERE_CREDS, Cluster, ClusterError
+from .openshift.cluster import INFRASTRUCTURE, MIGRATIONS, VSPHERE_CREDS, Cluster, ClusterError
 from .vsphere.calllog import CallLog
 from .vsphere.client import Endpoint, VSphereClient, VSphereError
 
@@ -18,6 +18,16 @@ class Event:
     reason: str
     message: str
     warning: bool = False
+
+
+class Credentials(NamedTuple):
+    """A vCenter login; its repr never shows the password."""
+
+    username: str
+    password: str
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, password=<redacted>)"
 
 
 @dataclass
@@ -46,7 +56,7 @@ class MigrationContext:
         finds the record."""
         setattr(self.status.recorded, field, value)
         persisted = self.status.recorded.model_dump(by_alias=True, mode="json", include={field})
-        self.cluster.patch_status((GROUP, VERSION, PLURAL), self.namespace, self.name, {"recorded": persisted})
+        self.cluster.patch_status(MIGRATIONS, self.namespace, self.name, {"recorded": persisted})
 
     # --- cluster facts ------------------------------------------------------------------------------------
 
@@ -87,22 +97,23 @@ class MigrationContext:
         t = self.spec.target_vcenter
         return Endpoint(t.server, t.port, self._ca_bundle(t.ca_bundle), t.insecure_skip_verify)
 
-    def source_credentials(self) -> tuple[str, str]:
+    def source_credentials(self) -> Credentials:
         secret = self.cluster.secret(*VSPHERE_CREDS)
         data = secret.data or {}
         server = self.status.source_server
         try:
-            return (base64.b64decode(data[f"{server}.username"]).decode(),
-                    base64.b64decode(data[f"{server}.password"]).decode())
+            return Credentials(base64.b64decode(data[f"{server}.username"]).decode(),
+                               base64.b64decode(data[f"{server}.password"]).decode())
         except KeyError:
             raise ClusterError("read kube-system/vsphere-creds", 0,
                                f"keys {server}.username and {server}.password are required") from None
 
-    def target_credentials(self) -> tuple[str, str]:
+    def target_credentials(self) -> Credentials:
         ref = self.spec.target_vcenter.credentials_secret
         data = self.cluster.secret(ref.namespace, ref.name).data or {}
         try:
-            return base64.b64decode(data["username"]).decode(), base64.b64decode(data["password"]).decode()
+            return Credentials(base64.b64decode(data["username"]).decode(),
+                               base64.b64decode(data["password"]).decode())
         except KeyError:
             raise ClusterError(f"read secret {ref.namespace}/{ref.name}", 0,
                                "keys username and password are required") from None
@@ -115,9 +126,9 @@ class MigrationContext:
 
     def _session(self, role: str, endpoint: Any, credentials: Any) -> VSphereClient:
         if role not in self._sessions:
-            user, password = credentials()
-            self.log.register_secret(password)
-            session = VSphereClient(endpoint(), user, password, self.log)
+            login: Credentials = credentials()
+            self.log.register_secret(login.password)
+            session = VSphereClient(endpoint(), login.username, login.password, self.log)
             session.login()
             self._sessions[role] = session
         return self._sessions[role]

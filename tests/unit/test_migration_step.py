@@ -132,3 +132,11 @@ def test_a_migration_recorded_by_the_earlier_controller_resumes_and_rolls_back()
     ctx = context(cluster, state="Rollback", recorded=legacy, done=CVO_INDEX + 1)
     step(ctx)
     assert cluster.journal == ["scale cluster-version-operator 2"]
+
+
+def test_credentials_never_show_their_password() -> None:
+    from vsphere_migration.context import Credentials
+
+    login = Credentials("administrator@vsphere.local", "s3cret-pass")
+    assert "s3cret-pass" not in repr(login) and "s3cret-pass" not in str(login) and "s3cret-pass" not in f"{login}"
+    assert login.username == "administrator@vsphere.local" and login.password == "s3cret-pass"

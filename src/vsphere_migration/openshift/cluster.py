@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import urllib3
 from kubernetes import client as k8s
@@ -11,19 +11,31 @@ from kubernetes.client.rest import ApiException
 
 from platform_common.kube import api_message
 
+from ..api.models import GROUP, PLURAL, VERSION
+
 T = TypeVar("T")
 Obj = dict[str, Any]
 
-INFRASTRUCTURE = ("config.openshift.io", "v1", "infrastructures")
-CLUSTER_OPERATORS = ("config.openshift.io", "v1", "clusteroperators")
-CLUSTER_VERSIONS = ("config.openshift.io", "v1", "clusterversions")
-FEATURE_GATES = ("config.openshift.io", "v1", "featuregates")
-HEALTH_CHECKS = ("machine.openshift.io", "v1beta1", "machinehealthchecks")
-CLUSTER_AUTOSCALERS = ("autoscaling.openshift.io", "v1", "clusterautoscalers")
-MACHINE_AUTOSCALERS = ("autoscaling.openshift.io", "v1beta1", "machineautoscalers")
-MACHINE_SETS = ("machine.openshift.io", "v1beta1", "machinesets")
-MACHINES = ("machine.openshift.io", "v1beta1", "machines")
-CPMS = ("machine.openshift.io", "v1", "controlplanemachinesets")
+
+class ApiResource(NamedTuple):
+    """A custom resource's REST coordinates."""
+
+    group: str
+    version: str
+    plural: str
+
+
+INFRASTRUCTURE = ApiResource("config.openshift.io", "v1", "infrastructures")
+CLUSTER_OPERATORS = ApiResource("config.openshift.io", "v1", "clusteroperators")
+CLUSTER_VERSIONS = ApiResource("config.openshift.io", "v1", "clusterversions")
+FEATURE_GATES = ApiResource("config.openshift.io", "v1", "featuregates")
+HEALTH_CHECKS = ApiResource("machine.openshift.io", "v1beta1", "machinehealthchecks")
+CLUSTER_AUTOSCALERS = ApiResource("autoscaling.openshift.io", "v1", "clusterautoscalers")
+MACHINE_AUTOSCALERS = ApiResource("autoscaling.openshift.io", "v1beta1", "machineautoscalers")
+MACHINE_SETS = ApiResource("machine.openshift.io", "v1beta1", "machinesets")
+MACHINES = ApiResource("machine.openshift.io", "v1beta1", "machines")
+CPMS = ApiResource("machine.openshift.io", "v1", "controlplanemachinesets")
+MIGRATIONS = ApiResource(GROUP, VERSION, PLURAL)
 MACHINE_API_NAMESPACE = "openshift-machine-api"
 CVO = ("openshift-cluster-version", "cluster-version-operator")
 CLOUD_CONFIG = ("openshift-config", "cloud-provider-config")
@@ -69,70 +81,70 @@ class Cluster:
 
     # --- generic custom objects ---------------------------------------------------------------------------
 
-    def get_cluster_object(self, kind: tuple[str, str, str], name: str) -> Obj:
+    def get_cluster_object(self, kind: ApiResource, name: str) -> Obj:
         group, version, plural = kind
         return self.must(f"get {plural}/{name}", lambda: self.custom.get_cluster_custom_object(
             group, version, plural, name))
 
-    def find_cluster_object(self, kind: tuple[str, str, str], name: str) -> Obj | None:
+    def find_cluster_object(self, kind: ApiResource, name: str) -> Obj | None:
         """The object, or None when it (or its kind) does not exist on this cluster."""
         group, version, plural = kind
         return self.call(f"get {plural}/{name}", lambda: self.custom.get_cluster_custom_object(
             group, version, plural, name), missing_ok=True)
 
-    def replace_cluster_object(self, kind: tuple[str, str, str], obj: Obj, *, dry_run: bool = False) -> Obj:
+    def replace_cluster_object(self, kind: ApiResource, obj: Obj, *, dry_run: bool = False) -> Obj:
         group, version, plural = kind
         name = obj["metadata"]["name"]
         extra = {"dry_run": "All"} if dry_run else {}
         return self.must(f"update {plural}/{name}", lambda: self.custom.replace_cluster_custom_object(
             group, version, plural, name, obj, **extra))
 
-    def list_cluster_objects(self, kind: tuple[str, str, str], *, missing_ok: bool = False) -> list[Obj]:
+    def list_cluster_objects(self, kind: ApiResource, *, missing_ok: bool = False) -> list[Obj]:
         """Every object of the kind; with missing_ok, none when the kind is not installed."""
         group, version, plural = kind
         found = self.call(f"list {plural}", lambda: self.custom.list_cluster_custom_object(group, version, plural),
                           missing_ok=missing_ok)
         return list(found["items"]) if found else []
 
-    def get_namespaced(self, kind: tuple[str, str, str], namespace: str, name: str, *,
+    def get_namespaced(self, kind: ApiResource, namespace: str, name: str, *,
                        missing_ok: bool = False) -> Obj | None:
         group, version, plural = kind
         return self.call(f"get {plural} {namespace}/{name}", lambda: self.custom.get_namespaced_custom_object(
             group, version, namespace, plural, name), missing_ok=missing_ok)
 
-    def list_namespaced(self, kind: tuple[str, str, str], namespace: str, *, missing_ok: bool = False) -> list[Obj]:
+    def list_namespaced(self, kind: ApiResource, namespace: str, *, missing_ok: bool = False) -> list[Obj]:
         """Every object of the kind in the namespace; with missing_ok, none when the kind is not installed."""
         group, version, plural = kind
         found = self.call(f"list {plural} in {namespace}", lambda: self.custom.list_namespaced_custom_object(
             group, version, namespace, plural), missing_ok=missing_ok)
         return list(found["items"]) if found else []
 
-    def replace_namespaced(self, kind: tuple[str, str, str], obj: Obj) -> Obj:
+    def replace_namespaced(self, kind: ApiResource, obj: Obj) -> Obj:
         group, version, plural = kind
         meta = obj["metadata"]
         return self.must(f"update {plural} {meta['namespace']}/{meta['name']}",
                          lambda: self.custom.replace_namespaced_custom_object(group, version, meta["namespace"],
                                                                               plural, meta["name"], obj))
 
-    def create_namespaced(self, kind: tuple[str, str, str], obj: Obj) -> Obj:
+    def create_namespaced(self, kind: ApiResource, obj: Obj) -> Obj:
         group, version, plural = kind
         meta = obj["metadata"]
         return self.must(f"create {plural} {meta['namespace']}/{meta['name']}",
                          lambda: self.custom.create_namespaced_custom_object(group, version, meta["namespace"],
                                                                              plural, obj))
 
-    def delete_namespaced(self, kind: tuple[str, str, str], namespace: str, name: str) -> None:
+    def delete_namespaced(self, kind: ApiResource, namespace: str, name: str) -> None:
         """Delete; an object that is already gone is fine."""
         group, version, plural = kind
         self.call(f"delete {plural} {namespace}/{name}", lambda: self.custom.delete_namespaced_custom_object(
             group, version, namespace, plural, name), missing_ok=True)
 
-    def patch_namespaced(self, kind: tuple[str, str, str], namespace: str, name: str, patch: Obj) -> Obj:
+    def patch_namespaced(self, kind: ApiResource, namespace: str, name: str, patch: Obj) -> Obj:
         group, version, plural = kind
         return self.must(f"patch {plural} {namespace}/{name}", lambda: self.custom.patch_namespaced_custom_object(
             group, version, namespace, plural, name, patch))
 
-    def patch_status(self, kind: tuple[str, str, str], namespace: str, name: str, patch: Obj) -> Obj:
+    def patch_status(self, kind: ApiResource, namespace: str, name: str, patch: Obj) -> Obj:
         """A JSON merge patch of an object's status subresource."""
         group, version, plural = kind
         return self.must(f"patch {plural}/status {namespace}/{name}",

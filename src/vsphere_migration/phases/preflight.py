@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api.models import GROUP, PLURAL, VERSION, PhaseName
+from ..api.models import PhaseName
 from ..context import MigrationContext
 from ..openshift import readiness
 from ..openshift.cluster import (
@@ -18,6 +18,7 @@ from ..openshift.cluster import (
     HEALTH_CHECKS,
     MACHINE_API_NAMESPACE,
     MACHINE_AUTOSCALERS,
+    MIGRATIONS,
 )
 from ..vsphere.client import VSphereError, vim
 from .base import Outcome, Phase, done, failed
@@ -105,7 +106,7 @@ class Preflight(Phase):
             ctx.status.source_server = sources[0]
         ctx.status.target_server = target
         others = [f"{m['metadata']['namespace']}/{m['metadata']['name']}" for m in
-                  ctx.cluster.list_cluster_objects((GROUP, VERSION, PLURAL))
+                  ctx.cluster.list_cluster_objects(MIGRATIONS)
                   if m["metadata"]["uid"] != ctx.uid and not m["metadata"].get("deletionTimestamp")
                   and (m.get("status") or {}).get("phase") in ACTIVE]
         if others:
