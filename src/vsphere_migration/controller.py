@@ -24,15 +24,18 @@ import kopf
 from kubernetes import client as k8s
 
 from platform_common import kube
+from platform_common.metrics import serve
 from platform_common.operator import install_startup
 
 from .api.models import GROUP, PLURAL, VERSION
+from .metrics import MigrationMetrics
 from .openshift.cluster import Cluster
 from .reconcile import reconcile
 from .vsphere.calllog import CallLog
 
 LOG = logging.getLogger("vsphere_migration.controller")
 INTERVAL = float(os.environ.get("MIGRATION_RECONCILE_INTERVAL", "5"))
+METRICS_PORT = int(os.environ.get("MIGRATION_METRICS_PORT", "9090"))
 KILL_PLAN_ENV = "VSPHERE_MIGRATION_KILL_PLAN"
 KILLED_EXIT = 137
 
@@ -51,6 +54,8 @@ def connect(memo: kopf.Memo, **_: Any) -> None:
     """The clients every migration's handler shares (kopf copies the operator's memo into each object's)."""
     memo.cluster = Cluster(api_client())
     memo.calls = CallLog(keep=200)
+    memo.metrics = MigrationMetrics()
+    serve(memo.metrics.registry, METRICS_PORT)
 
 
 def kill_point(finished: str | None, where: str) -> None:
@@ -80,5 +85,8 @@ def drive(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None
     if status_patch:
         patch.status.update(status_patch)
     memo.finished = result.finished
+    meta = raw["metadata"]
+    memo.metrics.record(meta["namespace"], meta["name"], result.status, result.finished,
+                        any(e.reason == "PhaseFailed" for e in result.events), result.calls)
     for event in result.events:
         (kopf.warn if event.warning else kopf.info)(body, reason=event.reason, message=event.message)

@@ -32,6 +32,7 @@ class Result:
     delay: float | None
     events: list[Event] = field(default_factory=list)
     finished: str | None = None  # "execute <Phase>" / "rollback <Phase>": the step completed that phase
+    calls: list[dict[str, Any]] = field(default_factory=list)  # the vSphere calls this step made (summaries)
 
 
 def now() -> str:
@@ -207,4 +208,4 @@ def reconcile(body: dict[str, Any], cluster: Cluster, log: CallLog) -> Result:
                   "durationMs": c.duration_ms, "outcome": c.outcome, "detail": c.detail} for c in new_calls]
     status = ctx.status.model_dump(by_alias=True, exclude_none=True, mode="json")
     status["recentCalls"] = (status.get("recentCalls", []) + summaries)[-RECENT_CALLS_IN_STATUS:]
-    return Result(status, delay, ctx.events, ctx.finished)
+    return Result(status, delay, ctx.events, ctx.finished, summaries)

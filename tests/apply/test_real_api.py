@@ -190,27 +190,33 @@ def assert_hardened(deployment: dict[str, Any], account: str) -> None:
     assert pod["serviceAccountName"] == account
 
 
+def assert_scraped(api: Any, component: str, deployment: dict[str, Any], port_variable: str) -> None:
+    """The ServiceMonitor needs the Prometheus operator's CRD (not installed here): it must select the
+    Service, whose port must reach the container's metrics port, the one the component serves on."""
+    service, monitor = [d for d in yaml.safe_load_all((DEPLOY / component / "monitoring.yaml").read_text())]
+    assert api.admin.apply(service, dry_run=True)["kind"] == "Service"
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    port = next(p for p in service["spec"]["ports"] if p["name"] == monitor["spec"]["endpoints"][0]["port"])
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container_ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert container_ports[port["targetPort"]] == int(env[port_variable])
+
+
 def test_the_controller_deploy_manifests_are_accepted(api: Any) -> None:
     from vsphere_migration.api.crd import migration_crd
 
     api.install_crds([migration_crd()])
     docs = dry_run_deploy(api, "vsphere-migration",
                           ("namespace.yaml", "rbac.yaml", "deployment.yaml", "example-migration.yaml"))
-    assert_hardened(next(d for d in docs if d["kind"] == "Deployment"), "vsphere-migration-controller")
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    assert_hardened(deployment, "vsphere-migration-controller")
+    assert_scraped(api, "vsphere-migration", deployment, "MIGRATION_METRICS_PORT")
 
 
 def test_the_status_reconciler_deploy_manifests_are_accepted(api: Any) -> None:
-    """The ServiceMonitor needs the Prometheus operator's CRD (not installed here): it must select the
-    Service, whose port must reach the container's metrics port."""
     docs = dry_run_deploy(api, "vcluster-status", ("namespace.yaml", "rbac.yaml", "deployment.yaml"))
     deployment = next(d for d in docs if d["kind"] == "Deployment")
     assert_hardened(deployment, "vcluster-status-reconciler")
-    service, monitor = [d for d in yaml.safe_load_all((DEPLOY / "vcluster-status" / "monitoring.yaml").read_text())]
-    assert api.admin.apply(service, dry_run=True)["kind"] == "Service"
-    assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
-    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
-    port = next(p for p in service["spec"]["ports"] if p["name"] == monitor["spec"]["endpoints"][0]["port"])
-    container_ports = {p["name"]: p["containerPort"] for p in deployment["spec"]["template"]["spec"]["containers"][0]
-                       ["ports"]}
-    env = {e["name"]: e["value"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
-    assert container_ports[port["targetPort"]] == int(env["VCLUSTER_STATUS_METRICS_PORT"])
+    assert_scraped(api, "vcluster-status", deployment, "VCLUSTER_STATUS_METRICS_PORT")

@@ -20,7 +20,7 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO / "src")]
 
 from bench_migration import peak_rss_mib  # noqa: E402
 
-from testenv import tenants  # noqa: E402
+from testenv import prometheus, tenants  # noqa: E402
 from testenv.cluster import Cluster, start_cluster  # noqa: E402
 
 TENANTS = 100
@@ -84,9 +84,9 @@ def main() -> int:
         while phases(cluster).count("Ready") < TENANTS:
             time.sleep(0.2)
         converged = time.monotonic() - started
-        samples = tenants.scrape(port)
-        count = tenants.metric(samples, "vcluster_status_reconcile_duration_seconds_count") or 0
-        total = tenants.metric(samples, "vcluster_status_reconcile_duration_seconds_sum") or 0
+        samples = prometheus.scrape(port)
+        count = prometheus.metric(samples, "vcluster_status_reconcile_duration_seconds_count") or 0
+        total = prometheus.metric(samples, "vcluster_status_reconcile_duration_seconds_sum") or 0
         print(f"  process: start → all {TENANTS} Ready in {converged:.1f} s (includes start-up and kopf's listings); "
               f"{int(count)} reconciles, mean {total / max(count, 1) * 1000:.1f} ms each (its own histogram)")
         print(f"  process peak RSS with {TENANTS} tenants: {peak_rss_mib(reconciler.process.pid):.0f} MiB")

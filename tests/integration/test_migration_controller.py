@@ -22,6 +22,8 @@ from testenv.migration import (
     wait_for,
 )
 from testenv.openshift import INFRA_ID, MIGRATION_NAMESPACE, WORKER_SETS, migration, openshift_crds, seed
+from testenv.processes import free_port
+from testenv.prometheus import metric, scrape
 from vsphere_migration.api.crd import migration_crd
 
 FIRST_SEVEN = ["Preflight", "Backup", "DisableCVO", "UpdateSecrets", "CreateTags", "CreateFolder",
@@ -36,10 +38,12 @@ def bed(kube_cluster: Any, vcsim_factory: Any, tmp_path_factory: pytest.TempPath
     prepare_target(target)
     kube_cluster.install_crds([*openshift_crds(SHARED), migration_crd()])
     seed(kube_cluster, source, target)
-    controller = start_controller(tmp_path_factory.mktemp("controller"), kube_cluster.kubeconfig)
+    port = free_port()
+    controller = start_controller(tmp_path_factory.mktemp("controller"), kube_cluster.kubeconfig,
+                                  extra_env={"MIGRATION_METRICS_PORT": str(port)})
 
     class Bed:
-        cluster, src, tgt, process = kube_cluster, source, target, controller
+        cluster, src, tgt, process, metrics_port = kube_cluster, source, target, controller, port
 
     try:
         yield Bed
@@ -90,6 +94,27 @@ def test_manual_mode_runs_each_phase_only_when_it_is_approved(bed: Any) -> None:
     assert status(final)["completedPhases"] == FIRST_SEVEN
     assert status(final)["progress"] == round(100 * 7 / 15)
     _check_effects_of_phases_1_to_7(bed, final)
+    _check_metrics(bed, name, final)
+
+
+def _check_metrics(bed: Any, name: str, obj: dict[str, Any]) -> None:
+    """/metrics as Prometheus scrapes it: the overall phase, progress, durations and vSphere calls."""
+    samples = scrape(bed.metrics_port)
+    migration_labels = {"namespace": MIGRATION_NAMESPACE, "name": name}
+    assert metric(samples, "vsphere_migration_phase", **migration_labels, phase="WaitingForApproval") == 1
+    assert metric(samples, "vsphere_migration_phase", **migration_labels, phase="Running") == 0
+    assert metric(samples, "vsphere_migration_progress_percent", **migration_labels) == status(obj)["progress"]
+    for phase in FIRST_SEVEN:
+        assert metric(samples, "vsphere_migration_phase_duration_seconds_count", phase=phase,
+                      result="Succeeded") == 1, phase
+    calls = {(dict(labels)["method"], dict(labels)["outcome"]): value for (sample, labels), value in samples.items()
+             if sample == "vsphere_migration_vsphere_calls_total"}
+    assert calls[("vim.Folder.CreateFolder", "ok")] == 1
+    assert calls[("POST /rest/com/vmware/cis/tagging/tag", "ok")] == 2  # region and zone
+    # every call a phase made, plus the session log-outs after each step (not part of a phase)
+    assert sum(calls.values()) >= sum(r["vsphereCalls"] for r in status(obj)["phaseHistory"])
+    assert not [key for key in calls if key[1] == "error"]
+    assert all("urn:" not in method for method, _ in calls)  # REST object IDs never become labels
 
 
 def _check_effects_of_phases_1_to_7(bed: Any, obj: dict[str, Any]) -> None:

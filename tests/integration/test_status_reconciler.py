@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from conftest import request
+from testenv.prometheus import metric, scrape
 from testenv.tenants import (
     API,
     KIND,
@@ -26,9 +27,7 @@ from testenv.tenants import (
     REQUESTS,
     create_work,
     kratix_writes_status,
-    metric,
     prepare,
-    scrape,
     set_application,
     set_external_secret,
     set_pod,

@@ -7,18 +7,16 @@ from __future__ import annotations
 import os
 import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
-from prometheus_client.parser import text_string_to_metric_families
 
 from testenv.cluster import Cluster
 from testenv.e2e import install_rbac
 from testenv.kube import ApiError, Obj
 from testenv.processes import REPO, ServerProcess, free_port
+from testenv.prometheus import scrape
 
 SHARED_SCHEMAS = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared")) / "schemas"
 PROMISE = REPO / "promises" / "vcluster-orchestrator-v2" / "promise.yaml"
@@ -161,14 +159,6 @@ def start_reconciler(cluster: Cluster, work: Path, token: str, *, name: str = "r
     return process, port
 
 
-def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """/metrics as {(sample name, sorted labels): value}."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:  # noqa: S310
-        text = response.read().decode()
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
-
-
 def wait_status(cluster: Cluster, name: str, check: Callable[[Obj], bool], process: ServerProcess | None = None,
                 timeout: float = 30.0) -> Obj:
     deadline, last = time.monotonic() + timeout, {}
@@ -196,7 +186,3 @@ def wait_events(cluster: Cluster, name: str, count: int, timeout: float = 20.0) 
     while len(found := transition_events(cluster, name)) < count and time.monotonic() < deadline:
         time.sleep(0.1)
     return found
-
-
-def metric(samples: dict[Any, float], sample: str, /, **labels: str) -> float | None:
-    return samples.get((sample, tuple(sorted(labels.items()))))
