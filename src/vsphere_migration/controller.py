@@ -90,3 +90,21 @@ def drive(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None
                         any(e.reason == "PhaseFailed" for e in result.events), result.calls)
     for event in result.events:
         (kopf.warn if event.warning else kopf.info)(body, reason=event.reason, message=event.message)
+
+
+ACTIVE_PHASES = ("Running", "RollingBack")
+DELETION_RETRY = 10.0
+
+
+@kopf.on.delete(GROUP, VERSION, PLURAL)
+def guard_deletion(body: kopf.Body, spec: kopf.Spec, status: kopf.Status, **_: Any) -> None:
+    """While a phase runs or rolls back, the migration stays (kopf keeps its finalizer and retries this): its
+    backups are owned by it and would be garbage-collected with it, halfway through a change. Paused, or in
+    any other phase, it goes."""
+    phase, current = status.get("phase"), status.get("currentPhase") or "a phase"
+    if phase in ACTIVE_PHASES and spec.get("state") != "Paused":
+        message = (f"{current} is {'rolling back' if phase == 'RollingBack' else 'running'}: deleting now would "
+                   "remove the backups a rollback needs; set spec.state to Paused (or wait until the migration "
+                   "ends), then the deletion completes")
+        kopf.warn(body, reason="DeletionBlocked", message=message)
+        raise kopf.TemporaryError(message, delay=DELETION_RETRY)

@@ -61,6 +61,13 @@ def set_condition(status: MigrationStatus, type_: str, value: bool, reason: str,
                                        last_transition_time=now(), observed_generation=generation))
 
 
+def _retrying(status: MigrationStatus, phase: PhaseName, transient: bool, message: str) -> None:
+    """Condition Retrying: True while a step is retried after an error that may pass (API server unavailable,
+    a rollback step refused); terminal failures set Failed instead."""
+    set_condition(status, "Retrying", transient, f"{phase.value}Retrying" if transient else "NotRetrying",
+                  message if transient else "", None)
+
+
 def _running_record(status: MigrationStatus, phase: PhaseName) -> PhaseRecord:
     last = status.phase_history[-1] if status.phase_history else None
     if last is None or last.name != phase or last.result != "Running":
@@ -75,8 +82,8 @@ def _guarded(step: Any, ctx: MigrationContext) -> Outcome:
         outcome: Outcome = step(ctx)
         return outcome
     except ClusterError as exc:
-        return requeue(TRANSIENT_RETRY, f"retrying after a transient API error: {exc}") if exc.transient \
-            else failed(str(exc))
+        return requeue(TRANSIENT_RETRY, f"retrying after a transient API error: {exc}", transient=True) \
+            if exc.transient else failed(str(exc))
     except TaskStillRunning as exc:
         return requeue(TRANSIENT_RETRY, f"{exc}; checking again")
     except VSphereError as exc:
@@ -103,6 +110,7 @@ def _execute(ctx: MigrationContext, decision: Decision) -> float | None:
         outcome = failed("; ".join(problems)) if problems else _guarded(phase.execute, ctx)
     record.vsphere_calls += ctx.log.total - calls_before
     record.message = outcome.message
+    _retrying(status, phase_name, outcome.transient, outcome.message)
     if outcome.kind == "requeue":
         status.message = f"{phase_name.value}: {outcome.message}"
         return outcome.after
@@ -134,7 +142,9 @@ def _rollback(ctx: MigrationContext, decision: Decision) -> float | None:
     if outcome.kind == "requeue":
         status.message = f"rolling back {phase_name.value}: {outcome.message}"
         return outcome.after
-    if outcome.kind == "failed" and _seconds_since(since) <= ctx.spec.timeout_seconds(phase_name):
+    retried = outcome.kind == "failed" and _seconds_since(since) <= ctx.spec.timeout_seconds(phase_name)
+    _retrying(status, phase_name, outcome.transient or retried, outcome.message)
+    if retried:
         status.message = f"rollback of {phase_name.value} failed, retrying: {outcome.message}"
         return ROLLBACK_RETRY
     ok = outcome.kind == "done"

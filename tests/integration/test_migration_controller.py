@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,8 @@ import pytest
 from conftest import SHARED
 from testenv.kube import ApiError
 from testenv.migration import (
+    API,
+    KIND,
     approve,
     delete_migrations,
     get_migration,
@@ -159,3 +162,34 @@ def _check_effects_of_phases_1_to_7(bed: Any, obj: dict[str, Any]) -> None:
     domains = {d["name"]: d for d in infra["spec"]["platformSpec"]["vsphere"]["failureDomains"]}
     assert domains["target-fd-a"]["server"] == tgt.host
     assert domains["target-fd-a"]["topology"]["folder"] == f"/DC0/vm/{INFRA_ID}"
+
+
+def test_a_migration_with_a_phase_running_is_not_deleted_until_paused(bed: Any) -> None:
+    cluster, name = bed.cluster, "guarded"
+    _fresh(bed, name, mode="Automatic", rollbackOnFailure=False)
+    wait_for(cluster, name, lambda o: status(o).get("phase") == "Running"
+             and status(o).get("currentPhase") == "CreateWorkers", controller=bed.process)  # no Machine API here
+    cluster.admin.delete(API, KIND, name, MIGRATION_NAMESPACE)
+    refused = _wait_event(cluster, name, "set spec.state to Paused")
+    assert "CreateWorkers is running: deleting now would remove the backups a rollback needs" in refused
+    still = get_migration(cluster, name)
+    assert still["metadata"].get("deletionTimestamp") and cluster.admin.get("v1", "ConfigMap", f"{name}-backup",
+                                                                          MIGRATION_NAMESPACE)
+    cluster.admin.request("PATCH", cluster.admin.path(API, KIND, name, MIGRATION_NAMESPACE),
+                          {"spec": {"state": "Paused"}}, content_type="application/merge-patch+json")
+    deadline = time.monotonic() + 60
+    while any(m["metadata"]["name"] == name for m in cluster.admin.list_objects(API, KIND, MIGRATION_NAMESPACE)):
+        assert time.monotonic() < deadline, "the paused migration was not deleted"
+        time.sleep(0.5)
+
+
+def _wait_event(cluster: Any, name: str, words: str, timeout: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for event in cluster.admin.list_objects("v1", "Event", MIGRATION_NAMESPACE):
+            if event["involvedObject"]["name"] == name and words in event.get("message", ""):
+                return str(event["message"])
+        time.sleep(0.5)
+    seen = [e.get("message") for e in cluster.admin.list_objects("v1", "Event", MIGRATION_NAMESPACE)
+            if e["involvedObject"]["name"] == name]
+    raise AssertionError(f"no event saying {words!r}; events: {seen}")

@@ -140,3 +140,16 @@ def test_credentials_never_show_their_password() -> None:
     login = Credentials("administrator@vsphere.local", "s3cret-pass")
     assert "s3cret-pass" not in repr(login) and "s3cret-pass" not in str(login) and "s3cret-pass" not in f"{login}"
     assert login.username == "administrator@vsphere.local" and login.password == "s3cret-pass"
+
+
+def test_a_transient_error_is_told_apart_from_a_terminal_one_in_the_conditions() -> None:
+    cluster = FakeCluster(fail=ClusterError("get deployment", 503, "etcd leader changed"))
+    ctx = context(cluster)
+    step(ctx)
+    retrying = next(c for c in ctx.status.conditions if c.type == "Retrying")
+    assert (retrying.status, retrying.reason) == ("True", "DisableCVORetrying") and "503" in retrying.message
+    assert not any(c.type == "Failed" for c in ctx.status.conditions)
+    cluster.fail = None
+    step(ctx)
+    retrying = next(c for c in ctx.status.conditions if c.type == "Retrying")
+    assert (retrying.status, retrying.reason, retrying.message) == ("False", "NotRetrying", "")

@@ -16,14 +16,15 @@ class Outcome:
     kind: Literal["done", "requeue", "failed"]
     message: str = ""
     after: float = 0.0
+    transient: bool = False  # a requeue caused by an error that may pass (told apart from a terminal failure)
 
 
 def done(message: str = "") -> Outcome:
     return Outcome("done", message)
 
 
-def requeue(after: float, message: str) -> Outcome:
-    return Outcome("requeue", message, after)
+def requeue(after: float, message: str, *, transient: bool = False) -> Outcome:
+    return Outcome("requeue", message, after, transient)
 
 
 def failed(message: str) -> Outcome:
