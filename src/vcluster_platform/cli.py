@@ -221,10 +221,38 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_render_commands(sub)
     _add_check_commands(sub)
-    from .status_cli import add_parser as add_status_parser
-
-    add_status_parser(sub)
+    _add_status_command(sub)
     return parser
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .status_cli import run_status
+
+    return run_status(args)
+
+
+def _add_status_command(sub: Any) -> None:
+    """status: the live status of requests on a cluster (its module loads only when it runs)."""
+    status = sub.add_parser(
+        "status", help="is my vCluster ready? the live status of requests, from the cluster API",
+        epilog="examples:\n  vcluster-platform status\n  vcluster-platform status vcluster-media --watch\n"
+               "  vcluster-platform status vcluster-media --diagnose\n"
+               "The cluster is the one kubectl uses (KUBECONFIG, ~/.kube/config or --kubeconfig/--context).\n"
+               "exit codes: 0 shown (--diagnose: every link holds), 1 --diagnose found a broken link, "
+               "2 no such request or the cluster cannot be read",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    status.add_argument("name", nargs="?", help="request name (default: a table of all requests)")
+    status.add_argument("-n", "--namespace", help="namespace of the requests (default: platform-requests for a "
+                                                  "name, every namespace for the table)")
+    status.add_argument("--watch", action="store_true", help="print again whenever it changes (Ctrl-C stops)")
+    status.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
+    status.add_argument("--output", choices=["text", "json"], default="text")
+    status.add_argument("--diagnose", action="store_true",
+                        help="walk request → Kratix Work → Application → pods → kubeconfig and name the first "
+                             "broken link")
+    status.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
+    status.add_argument("--context", help="kubeconfig context (default: the current one)")
+    status.set_defaults(func=_cmd_status)
 
 
 def _add_render_commands(sub: Any) -> None:

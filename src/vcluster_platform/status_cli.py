@@ -11,7 +11,6 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from platform_common.kube import JsonApi, api_client, api_error_text, object_path
 from vcluster_status import contract as c
@@ -212,26 +211,3 @@ def run_status(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - the API's own words, not a trace
         print(f"cannot read the cluster: {api_error_text(exc)}", file=sys.stderr)
         return EXIT_INVALID
-
-
-def add_parser(sub: Any) -> None:
-    status = sub.add_parser(
-        "status", help="is my vCluster ready? the live status of requests, from the cluster API",
-        epilog="examples:\n  vcluster-platform status\n  vcluster-platform status vcluster-media --watch\n"
-               "  vcluster-platform status vcluster-media --diagnose\n"
-               "The cluster is the one kubectl uses (KUBECONFIG, ~/.kube/config or --kubeconfig/--context).\n"
-               "exit codes: 0 shown (--diagnose: every link holds), 1 --diagnose found a broken link, "
-               "2 no such request or the cluster cannot be read",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    status.add_argument("name", nargs="?", help="request name (default: a table of all requests)")
-    status.add_argument("-n", "--namespace", help="namespace of the requests (default: platform-requests for a "
-                                                  "name, every namespace for the table)")
-    status.add_argument("--watch", action="store_true", help="print again whenever it changes (Ctrl-C stops)")
-    status.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
-    status.add_argument("--output", choices=["text", "json"], default="text")
-    status.add_argument("--diagnose", action="store_true",
-                        help="walk request → Kratix Work → Application → pods → kubeconfig and name the first "
-                             "broken link")
-    status.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
-    status.add_argument("--context", help="kubeconfig context (default: the current one)")
-    status.set_defaults(func=run_status)
