@@ -113,8 +113,9 @@ def test_a_tenant_walks_every_phase_and_a_restart_loses_and_repeats_nothing(
     set_application(cluster, status["application"], vcluster, "OutOfSync", "Progressing")
     tenant_namespace(cluster, namespace)
     set_pod(cluster, namespace, "vcluster-0", ready=False)
-    status = wait(phase_is(c.PROGRESSING))
-    assert "ArgoCD OutOfSync/Progressing" in status["message"]
+    # Progressing throughout, the message following each object as it appears: the namespace, then the pod
+    status = wait(lambda s: phase_is(c.PROGRESSING)(s) and "0/1 pods ready" in s["message"])
+    assert status["message"].startswith("ArgoCD OutOfSync/Progressing; 0/1 pods ready; kubeconfig: ")
 
     tenant_up(cluster, status)
     set_application(cluster, "guestbook", vcluster, "Synced", "Degraded")  # an app deployed into the vCluster
@@ -258,9 +259,9 @@ def test_a_stale_status_says_so_and_points_to_diagnose(kube_cluster: Any, reconc
     name = "stale"
     submit(kube_cluster, name, tmp_path)
     wait_status(kube_cluster, name, phase_is(c.SCHEDULED), reconciler.process)
-    kratix_writes_status(kube_cluster, name, {"lastReconciled": "2026-01-01T00:00:00Z"})
-    reconciler.process.process.kill()
+    reconciler.process.process.kill()  # down first: a running reconciler would rewrite lastReconciled at once
     reconciler.process.process.wait()
+    kratix_writes_status(kube_cluster, name, {"lastReconciled": "2026-01-01T00:00:00Z"})
     try:
         code, out = run_cli(kube_cluster, capsys, name)
         assert code == 0 and "the live status is missing or stale; run with --diagnose" in out
