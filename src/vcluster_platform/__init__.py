@@ -3,3 +3,4 @@
 PROMISE_NAME = "vcluster-orchestrator-v2"
 API_GROUP = "platform.integratn.tech"
 API_VERSION = "v1alpha1"
+ARGOCD_NAMESPACE = "argocd"  # where ArgoCD runs and Applications, AppProjects and cluster secrets are rendered

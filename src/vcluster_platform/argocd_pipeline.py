@@ -9,9 +9,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from . import API_GROUP, API_VERSION
+from . import API_GROUP, API_VERSION, ARGOCD_NAMESPACE
 from .errors import EXIT_OK, InvalidRequest, Problem
-from .models.argocd import ARGOCD_NAMESPACE, ArgoCDApplicationSpec, ArgoCDProjectSpec, drop_none
+from .models.argocd import ArgoCDApplicationSpec, ArgoCDProjectSpec, drop_none
 from .models.parse import parse_request
 from .models.reference import model_validator
 from .pipeline.checks import check_objects

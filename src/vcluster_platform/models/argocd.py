@@ -8,8 +8,6 @@ from pydantic import Field, model_validator
 
 from .base import DnsLabel, DnsSubdomain, FreeForm, LabelMap, RequestModel, StringMap
 
-ARGOCD_NAMESPACE = "argocd"
-
 
 class HelmSource(RequestModel):
     release_name: DnsLabel | None = Field(None, description="Helm release name (default: the Application name).")

@@ -9,8 +9,8 @@ from typing import Any
 
 from vcluster_status.contract import reconciled
 
+from .. import ARGOCD_NAMESPACE
 from ..models import EffectiveSettings
-from ..models.argocd import ARGOCD_NAMESPACE
 
 
 def _rendered(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any] | None:

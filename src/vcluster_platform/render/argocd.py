@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import API_GROUP, API_VERSION
+from .. import API_GROUP, API_VERSION, ARGOCD_NAMESPACE
 from ..models import EffectiveSettings
-from ..models.argocd import ARGOCD_NAMESPACE
 from .helm_values import render_helm_values
 from .meta import SYNC_WAVE, WAVE_APPLICATION, WAVE_PROJECT, Obj, common_labels, metadata, obj
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import ARGOCD_NAMESPACE
 from ..models import EffectiveSettings
-from ..models.argocd import ARGOCD_NAMESPACE
 from .meta import WAVE_SECRETS, Obj, metadata, obj
 
 API = "external-secrets.io/v1"
