@@ -12,11 +12,12 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+from platform_common.clock import seconds_since
 from platform_common.kube import JsonApi, api_client, api_error_text, object_path
 from vcluster_status import contract as c
-from vcluster_status.assess import argocd_state, seconds_since
-from vcluster_status.observation import Obj, Tenant, kubeconfig_available, pod_counts, tenant_of
-from vcluster_status.observe import ARGOCD_API, EXTERNAL_SECRETS_API, all_requests_path, request_path
+from vcluster_status.assess import argocd_state
+from vcluster_status.observation import Obj, Observation, Tenant, kubeconfig_available, tenant_of
+from vcluster_status.observe import all_requests_path, observe, request_path
 
 from .errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
 
@@ -97,10 +98,9 @@ def table(requests: list[Obj], now: datetime) -> str:
 
 
 def _pipeline_link(request: Obj) -> tuple[Link, Tenant | None]:
-    status = request.get("status") or {}
-    rendered = next((x for x in status.get("conditions") or [] if x.get("type") == c.PIPELINE_CONDITION), None)
-    if rendered and rendered.get("status") == "False":
-        return Link("configure pipeline", False, f"the last run failed: {rendered.get('message')}"), None
+    failure = c.configure_failure(request.get("status") or {})
+    if failure is not None:
+        return Link("configure pipeline", False, f"the last run failed: {failure}"), None
     tenant = tenant_of(request)
     if tenant is None:
         return Link("configure pipeline", False, "no status from the configure pipeline yet: see the Kratix "
@@ -118,44 +118,47 @@ def _work_link(api: JsonApi, tenant: Tenant) -> Link:
     return Link("Kratix Work", True, ", ".join(sorted(w["metadata"]["name"] for w in works)))
 
 
-def _application_link(api: JsonApi, tenant: Tenant) -> Link:
+def _application_link(tenant: Tenant, seen: Observation) -> Link:
     name = f"{tenant.application_namespace}/{tenant.application}"
-    app = api.get(object_path(ARGOCD_API, "applications", tenant.application_namespace, tenant.application))
-    if app is None:
+    if seen.application is None:
         return Link("ArgoCD Application", False, f"Application {name} does not exist: the state repository is not "
                                                  "synced to the cluster, or the argocd-application promise failed")
-    state = argocd_state(app)
+    state = argocd_state(seen.application)
     ok = state["syncStatus"] == "Synced" and state["healthStatus"] == "Healthy" and \
         state["operationPhase"] not in ("Failed", "Error")
     detail = f"{name}: sync {state['syncStatus']}, health {state['healthStatus']}"
     return Link("ArgoCD Application", ok, detail + (f" ({state['message']})" if state["message"] and not ok else ""))
 
 
-def _pods_link(api: JsonApi, tenant: Tenant) -> Link:
-    if api.get(object_path("v1", "namespaces", name=tenant.namespace)) is None:
+def _pods_link(tenant: Tenant, seen: Observation) -> Link:
+    if not seen.namespace_exists:
         return Link("pods", False, f"namespace {tenant.namespace} does not exist")
-    pods = pod_counts(api.items(object_path("v1", "pods", tenant.namespace)))
+    pods = seen.pods
     detail = f"{pods.ready}/{pods.total} ready in {tenant.namespace}"
     if pods.crash_looping:
         detail += f"; crash-looping: {', '.join(pods.crash_looping)} (kubectl logs -n {tenant.namespace} --previous)"
     return Link("pods", pods.total > 0 and pods.ready == pods.total, detail)
 
 
-def _kubeconfig_link(api: JsonApi, tenant: Tenant) -> Link:
-    path = object_path(EXTERNAL_SECRETS_API, "externalsecrets", tenant.namespace, tenant.kubeconfig_secret)
-    ok, reason, message = kubeconfig_available(api.get(path))
+def _kubeconfig_link(tenant: Tenant, seen: Observation) -> Link:
+    ok, reason, message = kubeconfig_available(seen.kubeconfig)
     where = f"Secret {tenant.namespace}/{tenant.kubeconfig_secret}"
     return Link("kubeconfig", ok, f"{where}: {message}" + ("" if ok else f" ({reason})"))
 
 
 def diagnose(api: JsonApi, request: Obj) -> list[Link]:
-    """The chain up to and including its first broken link."""
+    """The chain up to and including its first broken link; the live objects are read as the reconciler
+    reads them (`observe`)."""
     link, tenant = _pipeline_link(request)
     links = [link]
     if tenant is None:
         return links
-    for check in (_work_link, _application_link, _pods_link, _kubeconfig_link):
-        links.append(check(api, tenant))
+    links.append(_work_link(api, tenant))
+    if not links[-1].ok:
+        return links
+    seen = observe(api, tenant)
+    for check in (_application_link, _pods_link, _kubeconfig_link):
+        links.append(check(tenant, seen))
         if not links[-1].ok:
             break
     return links

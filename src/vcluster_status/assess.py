@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from platform_common.clock import seconds_since, stamp
+
 from . import contract as c
 from .observation import Obj, Observation, Tenant, kubeconfig_available
-
-STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
 @dataclass(frozen=True)
@@ -34,16 +34,6 @@ DEFAULT_TIMING = Timing()
 class Verdict:
     phase: str
     message: str
-
-
-def stamp(now: datetime) -> str:
-    return now.strftime(STAMP)
-
-
-def seconds_since(when: str | None, now: datetime) -> float:
-    if not when:
-        return 0.0
-    return (now - datetime.strptime(when, STAMP).replace(tzinfo=now.tzinfo)).total_seconds()
 
 
 def argocd_state(application: Obj | None) -> dict[str, str]:
@@ -138,9 +128,9 @@ def _before_observation(request: Obj, tenant: Tenant | None) -> Verdict | None:
     status = request.get("status") or {}
     if request["metadata"].get("deletionTimestamp"):
         return Verdict(c.DELETING, "the request is being deleted: the delete pipeline removes the tenant")
-    rendered = next((x for x in status.get("conditions") or [] if x.get("type") == c.PIPELINE_CONDITION), None)
-    if rendered and rendered.get("status") == "False":
-        return Verdict(c.FAILED, f"the last configure run failed: {rendered.get('message') or rendered.get('reason')}")
+    failure = c.configure_failure(status)
+    if failure is not None:
+        return Verdict(c.FAILED, f"the last configure run failed: {failure}")
     if tenant is None:
         return Verdict(c.SCHEDULED, "waiting for the configure pipeline to render the tenant")
     return None

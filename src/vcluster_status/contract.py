@@ -48,3 +48,11 @@ def static_part(status: dict[str, Any]) -> dict[str, Any]:
 def reconciled(status: dict[str, Any]) -> bool:
     """True once the reconciler owns the phase (the pipeline then leaves phase and message alone)."""
     return bool(status.get("lastReconciled"))
+
+
+def configure_failure(status: dict[str, Any]) -> str | None:
+    """Why the last configure run failed (its Rendered condition is False), or None when it did not."""
+    rendered = next((x for x in status.get("conditions") or [] if x.get("type") == PIPELINE_CONDITION), None)
+    if rendered is None or rendered.get("status") != "False":
+        return None
+    return str(rendered.get("message") or rendered.get("reason") or "")

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from platform_common.clock import seconds_since, stamp
 from platform_common.kube import Conflict, JsonApi, merge_patch, object_path
 
 from . import contract as c
-from .assess import DEFAULT_TIMING, Timing, assess, merged_status, seconds_since, stamp
+from .assess import DEFAULT_TIMING, Timing, assess, merged_status
 from .observation import Obj, Tenant, tenant_of
 from .observe import Lister, observe, request_path
 
@@ -79,7 +80,7 @@ def reconcile_tenant(api: JsonApi, namespace: str, name: str, *, timing: Timing 
 
 def transition_event(outcome: Outcome) -> dict[str, Any]:
     """A core/v1 Event on the request for a phase change (Warning for Degraded, Failed, Unknown)."""
-    now = stamp(datetime.now(UTC))
+    now = stamp()
     return {
         "apiVersion": "v1", "kind": "Event",
         "metadata": {"name": f"{outcome.name}.{uuid.uuid4().hex[:16]}", "namespace": outcome.namespace},

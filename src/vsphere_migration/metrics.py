@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from platform_common.clock import parse, seconds_since
 from platform_common.metrics import set_one_hot
 
 OVERALL_PHASES = ("Pending", "Running", "WaitingForApproval", "Paused", "Succeeded", "Failed", "RollingBack",
                   "RolledBack")
-STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def call_method(api: str, method: str) -> str:
@@ -33,8 +32,7 @@ def call_outcome(outcome: str) -> str:
 def _seconds(record: dict[str, Any]) -> float | None:
     if not record.get("startTime") or not record.get("endTime"):
         return None
-    start, end = (datetime.strptime(record[k], STAMP) for k in ("startTime", "endTime"))
-    return (end - start).total_seconds()
+    return seconds_since(record["startTime"], parse(record["endTime"]))
 
 
 class MigrationMetrics:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
+
+from platform_common.clock import seconds_since, stamp
 
 from .api.models import Condition, MigrationSpec, MigrationStatus, PhaseName, PhaseRecord
 from .context import Event, MigrationContext
@@ -35,17 +36,6 @@ class Result:
     calls: list[dict[str, Any]] = field(default_factory=list)  # the vSphere calls this step made (summaries)
 
 
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _seconds_since(timestamp: str | None) -> float:
-    if not timestamp:
-        return 0.0
-    started = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    return (datetime.now(UTC) - started).total_seconds()
-
-
 def set_condition(status: MigrationStatus, type_: str, value: bool, reason: str, message: str,
                   generation: int | None) -> None:
     wanted = "True" if value else "False"
@@ -54,11 +44,11 @@ def set_condition(status: MigrationStatus, type_: str, value: bool, reason: str,
             if c.status != wanted or c.reason != reason or c.message != message:
                 changed = c.status != wanted
                 status.conditions[i] = Condition(type=type_, status=wanted, reason=reason, message=message,
-                                                 last_transition_time=now() if changed else c.last_transition_time,
+                                                 last_transition_time=stamp() if changed else c.last_transition_time,
                                                  observed_generation=generation)
             return
     status.conditions.append(Condition(type=type_, status=wanted, reason=reason, message=message,
-                                       last_transition_time=now(), observed_generation=generation))
+                                       last_transition_time=stamp(), observed_generation=generation))
 
 
 def _retrying(status: MigrationStatus, phase: PhaseName, transient: bool, message: str) -> None:
@@ -71,7 +61,7 @@ def _retrying(status: MigrationStatus, phase: PhaseName, transient: bool, messag
 def _running_record(status: MigrationStatus, phase: PhaseName) -> PhaseRecord:
     last = status.phase_history[-1] if status.phase_history else None
     if last is None or last.name != phase or last.result != "Running":
-        last = PhaseRecord(name=phase, result="Running", start_time=now())
+        last = PhaseRecord(name=phase, result="Running", start_time=stamp())
         status.phase_history.append(last)
         status.current_phase_start_time = last.start_time
     return last
@@ -102,7 +92,7 @@ def _execute(ctx: MigrationContext, decision: Decision) -> float | None:
     record = _running_record(status, phase_name)
     status.phase, status.current_phase = "Running", phase_name
     calls_before = ctx.log.total
-    if _seconds_since(record.start_time) > ctx.spec.timeout_seconds(phase_name):
+    if seconds_since(record.start_time) > ctx.spec.timeout_seconds(phase_name):
         outcome = failed(f"{phase_name.value} timed out after {ctx.spec.timeout_seconds(phase_name):.0f}s: "
                          f"{record.message or 'no progress'}")
     else:
@@ -114,7 +104,7 @@ def _execute(ctx: MigrationContext, decision: Decision) -> float | None:
     if outcome.kind == "requeue":
         status.message = f"{phase_name.value}: {outcome.message}"
         return outcome.after
-    record.result, record.end_time = ("Succeeded" if outcome.kind == "done" else "Failed"), now()
+    record.result, record.end_time = ("Succeeded" if outcome.kind == "done" else "Failed"), stamp()
     if outcome.kind == "done":
         ctx.finished = f"execute {phase_name.value}"
         status.completed_phases.append(phase_name)
@@ -136,13 +126,13 @@ def _rollback(ctx: MigrationContext, decision: Decision) -> float | None:
     status, phase_name = ctx.status, decision.phase
     assert phase_name is not None
     status.phase, status.current_phase = "RollingBack", phase_name
-    since = status.recorded.rollback_since.setdefault(phase_name.value, now())
-    start, calls_before = now(), ctx.log.total
+    since = status.recorded.rollback_since.setdefault(phase_name.value, stamp())
+    start, calls_before = stamp(), ctx.log.total
     outcome = _guarded(REGISTRY[phase_name].rollback, ctx)
     if outcome.kind == "requeue":
         status.message = f"rolling back {phase_name.value}: {outcome.message}"
         return outcome.after
-    retried = outcome.kind == "failed" and _seconds_since(since) <= ctx.spec.timeout_seconds(phase_name)
+    retried = outcome.kind == "failed" and seconds_since(since) <= ctx.spec.timeout_seconds(phase_name)
     _retrying(status, phase_name, outcome.transient or retried, outcome.message)
     if retried:
         status.message = f"rollback of {phase_name.value} failed, retrying: {outcome.message}"
@@ -150,7 +140,7 @@ def _rollback(ctx: MigrationContext, decision: Decision) -> float | None:
     ok = outcome.kind == "done"
     status.recorded.rollback_since.pop(phase_name.value, None)
     status.phase_history.append(PhaseRecord(name=phase_name, result="RolledBack" if ok else "RollbackFailed",
-                                            start_time=start, end_time=now(), message=outcome.message,
+                                            start_time=start, end_time=stamp(), message=outcome.message,
                                             vsphere_calls=ctx.log.total - calls_before))
     if ok:
         ctx.finished = f"rollback {phase_name.value}"

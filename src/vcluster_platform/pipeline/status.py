@@ -4,28 +4,23 @@ was actually rendered."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Any
 
-from vcluster_status.contract import reconciled
+from platform_common.clock import stamp
+from vcluster_status.contract import condition, reconciled
 
 from .. import ARGOCD_NAMESPACE
 from ..models import EffectiveSettings
 
 
+def _condition(kind: str, ok: bool, reason: str, message: str) -> dict[str, str]:
+    """A pipeline condition, stamped with this run's time."""
+    return condition(kind, ok, reason, message, stamp())
+
+
 def _rendered(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any] | None:
     """The rendered object of this kind and name, if there is one."""
     return next((o for o in objects if o.get("kind") == kind and o["metadata"]["name"] == name), None)
-
-
-def _condition(kind: str, ok: bool, reason: str, message: str) -> dict[str, str]:
-    return {
-        "type": kind,
-        "status": "True" if ok else "False",
-        "reason": reason,
-        "message": message,
-        "lastTransitionTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
 
 
 def argocd_link(s: EffectiveSettings, namespace: str, application: str) -> str:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime
 from typing import Any
 
 import yaml
 from kubernetes import client as k8s
+
+from platform_common.clock import stamp
 
 from ..api.models import GROUP, KIND, VERSION, BackupRecord
 from .cluster import Cluster, ClusterError
@@ -57,7 +58,7 @@ class BackupStore:
         stored_text = self.load_text(key, secret=secret)
         return BackupRecord(kind=obj["kind"], namespace=meta.get("namespace"), name=meta["name"], stored_in=stored,
                             key=key, sha256=None if secret else hashlib.sha256(stored_text.encode()).hexdigest(),
-                            time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                            time=stamp())
 
     def _check_owner(self, current: Any, what: str) -> None:
         owners = [o.uid for o in (current.metadata.owner_references or [])]
