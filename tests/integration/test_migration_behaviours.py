@@ -20,6 +20,7 @@ from testenv.migration import (
     deny,
     drive,
     get_migration,
+    grant,
     in_process_bed,
     reconcile_once,
     set_state,
@@ -28,15 +29,19 @@ from testenv.migration import (
 from testenv.openshift import (
     INFRA_ID,
     MIGRATION_NAMESPACE,
+    TARGET_SECRET,
     WORKER_SETS,
+    b64,
     configuration,
     failure_domain,
     migration,
     seed,
     set_cluster_version,
+    set_csi_driver,
     set_feature_gate,
 )
 from testenv.vcenter_state import vcenter_state, wipe_migration_leftovers
+from testenv.vcsim import LIMITED_PASSWORD, LIMITED_USER
 from vsphere_migration.api.models import PHASES
 
 MS_API = "machine.openshift.io/v1beta1"
@@ -247,6 +252,10 @@ def _remediation(bed: Any) -> Any:
     return lambda: [u() for u in undo]
 
 
+def _csi_driver(state: str, *, degraded: bool) -> Any:
+    return lambda bed: set_csi_driver(bed.cluster, state, degraded=degraded) or (lambda: None)
+
+
 def _two_source_datacenters(bed: Any) -> Any:
     admin = bed.cluster.admin
     infra = admin.get("config.openshift.io/v1", "Infrastructure", "cluster")
@@ -261,6 +270,10 @@ PREFLIGHT_REFUSALS: dict[str, tuple[Any, dict[str, Any], str]] = {
     "feature gate off": (lambda bed: set_feature_gate(bed.cluster, enabled=False) or (lambda: None), {},
                          "the VSphereMultiVCenterDay2 feature gate is not enabled on 4.18.12"),
     "vSphere CSI volume": (_vsphere_volume, {}, "1 PersistentVolume(s) on vSphere storage (pvc-3f1c0b2e)"),
+    "CSI driver unmanaged": (_csi_driver("Unmanaged", degraded=False), {}, "ClusterCSIDriver csi.vsphere.vmware.com "
+                             "is Unmanaged: its operator would not give the driver the target vCenter"),
+    "CSI driver degraded": (_csi_driver("Managed", degraded=True), {}, "ClusterCSIDriver csi.vsphere.vmware.com is "
+                            "degraded (VMwareVSphereControllerDegraded)"),
     "remediation and autoscaling": (_remediation, {}, "ClusterAutoscaler default, MachineAutoscaler worker-0, "
                                     "MachineHealthCheck workers-health would delete or add Machines"),
     "two source datacenters": (_two_source_datacenters, {}, "spans 2 datacenters (DC0, DC1)"),
@@ -287,3 +300,48 @@ def test_preflight_refuses_what_a_migration_would_fight_and_changes_nothing(bed:
         undo()
     assert not [pv for pv in bed.cluster.admin.list_objects("v1", "PersistentVolume") if
                 ((pv["spec"].get("csi") or {}).get("driver")) == "csi.vsphere.vmware.com"], "a volume was left behind"
+
+
+def _use_target_login(bed: Any, user: str, password: str) -> None:
+    admin = bed.cluster.admin
+    secret = admin.get("v1", "Secret", TARGET_SECRET, MIGRATION_NAMESPACE)
+    secret["data"] = {"username": b64(user), "password": b64(password)}
+    admin.request("PUT", admin.path_of(secret), secret)
+
+
+def test_preflight_names_the_privileges_the_target_user_lacks_and_passes_once_they_are_granted(bed: Any) -> None:
+    """vCenter's own privilege check (the simulator evaluates roles and permissions): a user with every privilege
+    but two on the datacenter, and none at the root, is refused with what is missing where; with the Admin role
+    at the root the same preflight passes."""
+    admin_role = [p for p in _admin_privileges(bed) if p not in ("Folder.Create", "Datastore.AllocateSpace")]
+    grant(bed.tgt, LIMITED_USER, [("/DC0", admin_role)])
+    try:
+        start(bed, "privileges", mode="Automatic", rollbackOnFailure=False)
+        _use_target_login(bed, LIMITED_USER, LIMITED_PASSWORD)
+        before = configuration(bed.cluster)
+        message = status(drive(bed.cluster, "privileges", lambda o: status(o).get("phase") == "Failed"))["message"]
+        assert "the target vCenter user migrator@vsphere.local lacks privileges" in message, message
+        assert "vCenter (root folder): InventoryService.Tagging.CreateCategory" in message
+        assert "datacenter DC0: Folder.Create" in message and "Folder.Delete" not in message
+        assert "datastore /DC0/datastore/LocalDS_0: Datastore.AllocateSpace" in message
+        assert "template" not in message and "network" not in message  # granted through the datacenter
+        assert configuration(bed.cluster) == before
+
+        grant(bed.tgt, LIMITED_USER, [("/", None)])
+        start(bed, "privileges", mode="Automatic", rollbackOnFailure=False)
+        _use_target_login(bed, LIMITED_USER, LIMITED_PASSWORD)
+        obj = drive(bed.cluster, "privileges", completed("Preflight"))
+        assert "Preflight" in status(obj)["completedPhases"], status(obj)["message"]
+    finally:
+        grant(bed.tgt, LIMITED_USER, [])
+        delete_migrations(bed.cluster)
+
+
+def _admin_privileges(bed: Any) -> list[str]:
+    from testenv.migration import vsphere_session
+
+    si = vsphere_session(bed.tgt)
+    try:
+        return list(next(r for r in si.content.authorizationManager.roleList if r.name == "Admin").privilege)
+    finally:
+        si.content.sessionManager.Logout()

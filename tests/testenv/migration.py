@@ -201,3 +201,27 @@ def allow(cluster: Cluster, policy: str) -> None:
     for kind in ("ValidatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy"):
         with contextlib.suppress(ApiError):
             cluster.admin.delete("admissionregistration.k8s.io/v1", kind, policy)
+
+
+def grant(vcenter: VCenter, user: str, grants: list[tuple[str, list[str] | None]]) -> None:
+    """Give `user` exactly these permissions: (inventory path, privileges or None for the Admin role), each
+    propagating; every earlier permission of the user is removed first."""
+    from pyVmomi import vim
+
+    si = vsphere_session(vcenter)
+    try:
+        manager, index = si.content.authorizationManager, si.content.searchIndex
+        for permission in manager.RetrieveAllPermissions():
+            if permission.principal == user:
+                manager.RemoveEntityPermission(permission.entity, user, False)
+        for role in manager.roleList:
+            if role.name.startswith("test-grant-"):
+                manager.RemoveAuthorizationRole(role.roleId, False)
+        for number, (path, privileges) in enumerate(grants):
+            entity = si.content.rootFolder if path == "/" else index.FindByInventoryPath(path)
+            role = -1 if privileges is None else manager.AddAuthorizationRole(f"test-grant-{number}", privileges)
+            kept = [p for p in manager.RetrieveEntityPermissions(entity, False) if p.principal != user]
+            manager.SetEntityPermissions(entity, [*kept, vim.AuthorizationManager.Permission(  # vcsim replaces the set
+                entity=entity, principal=user, group=False, roleId=role, propagate=True)])
+    finally:
+        si.content.sessionManager.Logout()

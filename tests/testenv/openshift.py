@@ -106,6 +106,7 @@ def seed(cluster: Cluster, source: VCenter, target: VCenter) -> None:
         set_operator(cluster, name, available=True, degraded=False)
     set_cluster_version(cluster, progressing=False)
     set_feature_gate(cluster, enabled=True)
+    set_csi_driver(cluster, "Managed", degraded=False)
 
 
 OCP_VERSION = "4.18.12"
@@ -140,6 +141,18 @@ def set_feature_gate(cluster: Cluster, *, enabled: bool) -> None:
     admin.request("PUT", "/apis/config.openshift.io/v1/featuregates/cluster/status", {
         **admin.get("config.openshift.io/v1", "FeatureGate", "cluster"),
         "status": {"featureGates": [{"version": OCP_VERSION, **gates}]}})
+
+
+def set_csi_driver(cluster: Cluster, state: str, *, degraded: bool) -> None:
+    """The vSphere ClusterCSIDriver in a management state, its operator degraded or not."""
+    replace(cluster, {"apiVersion": "operator.openshift.io/v1", "kind": "ClusterCSIDriver",
+                      "metadata": {"name": "csi.vsphere.vmware.com"},
+                      "spec": {"managementState": state, "driverConfig": {"driverType": "vSphere"}}})
+    condition = {"type": "VMwareVSphereControllerDegraded", "status": str(degraded), "reason": "SyncError" if degraded
+                 else "AsExpected", "lastTransitionTime": "2026-01-01T00:00:00Z",
+                 "message": "cannot connect to vCenter" if degraded else ""}
+    cluster.admin.request("PATCH", "/apis/operator.openshift.io/v1/clustercsidrivers/csi.vsphere.vmware.com/status",
+                          {"status": {"conditions": [condition]}}, content_type="application/merge-patch+json")
 
 
 def b64(text: str) -> str:

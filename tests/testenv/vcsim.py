@@ -9,6 +9,9 @@ from pathlib import Path
 
 from testenv.processes import ServerProcess, binary, free_port
 
+# A second login on every simulator that holds only the privileges a test grants it (the default login is admin).
+LIMITED_USER, LIMITED_PASSWORD = "migrator@vsphere.local", "Migr4tor-Pa55!"
+
 
 @dataclass
 class VCenter:
@@ -56,6 +59,7 @@ def start_vcsim(work: Path, name: str, *, username: str = "administrator@vsphere
         str(binary("vcsim")), "-l", f"{host}:{port}", "-username", username, "-password", password,
         "-dc", str(datacenters), "-cluster", str(clusters), "-host", str(hosts), "-vm", str(vms),
         "-cert", str(cert), "-url-file", str(url_file), "-control-file", str(control_file),
+        "-extra-user", f"{LIMITED_USER}:{LIMITED_PASSWORD}",
     ], directory)
     process.wait_until(url_file.exists, timeout=60)
     return VCenter(name, url_file.read_text().strip(), host, port, cert, username, password, process,

@@ -48,6 +48,27 @@ def volume_problems(volumes: list[Obj]) -> list[str]:
             "them) before migrating"]
 
 
+def csi_driver_problems(driver: Obj | None) -> list[str]:
+    """The vSphere ClusterCSIDriver must let its operator re-render the driver's configuration for the target
+    vCenter (Managed) and must not already be failing at it (a Degraded condition). Absent or Removed: there is
+    no vSphere driver to reconfigure."""
+    if driver is None:
+        return []
+    state = (driver.get("spec") or {}).get("managementState") or "Managed"
+    if state == "Removed":
+        return []
+    problems = []
+    if state not in ("Managed", "Force"):
+        problems.append(f"ClusterCSIDriver {VSPHERE_CSI_DRIVER} is {state}: its operator would not give the "
+                        "driver the target vCenter; set spec.managementState to Managed and retry")
+    degraded = sorted(str(c.get("type")) for c in ((driver.get("status") or {}).get("conditions") or [])
+                      if str(c.get("type", "")).endswith("Degraded") and c.get("status") == "True")
+    if degraded:
+        problems.append(f"ClusterCSIDriver {VSPHERE_CSI_DRIVER} is degraded ({', '.join(degraded)}): fix the "
+                        "vSphere CSI driver first (oc describe clustercsidriver " + VSPHERE_CSI_DRIVER + ")")
+    return problems
+
+
 def remediation_problems(health_checks: list[Obj], cluster_autoscalers: list[Obj],
                          machine_autoscalers: list[Obj]) -> list[str]:
     """Remediation and autoscaling delete or add Machines while the migration replaces them."""

@@ -1,7 +1,8 @@
 """Phase 1: log in to both vCenters, check every target path, operators healthy, platform vSphere, no other
 migration running, and nothing on the cluster that a migration would fight or break (openshift/readiness.py):
 an upgrade in progress, the day-2 vCenter feature gate off, vSphere volumes, remediation or autoscaling, more
-than one source datacenter, clashing failure-domain names. Read-only."""
+than one source datacenter, clashing failure-domain names; and the target user's vCenter privileges on every
+object the phases touch (vsphere/privileges.py). Read-only."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from ..openshift.cluster import (
     CLUSTER_AUTOSCALERS,
     CLUSTER_OPERATORS,
     CLUSTER_VERSIONS,
+    CSI_DRIVERS,
     FEATURE_GATES,
     HEALTH_CHECKS,
     MACHINE_API_NAMESPACE,
     MACHINE_AUTOSCALERS,
     MIGRATIONS,
 )
+from ..vsphere import privileges
 from ..vsphere.client import VSphereError, vim
 from .base import Outcome, Phase, done, failed
 
@@ -67,6 +70,30 @@ def target_path_problems(ctx: MigrationContext) -> list[str]:
     return problems
 
 
+def privilege_problems(ctx: MigrationContext) -> list[str]:
+    """The target user's privileges on every object the phases touch, from vCenter's own check (run once every
+    path is known to exist)."""
+    target = ctx.target()
+    needs = [privileges.Need("vCenter (root folder)", target.content.rootFolder, privileges.VCENTER)]
+    for fd in ctx.spec.failure_domains:
+        t = fd.topology
+        datacenter = target.datacenter(t.datacenter)
+        needs += [privileges.Need(f"datacenter {t.datacenter}", datacenter, privileges.DATACENTER),
+                  privileges.Need(f"cluster {t.compute_cluster}", target.find(t.compute_cluster), privileges.CLUSTER),
+                  privileges.Need(f"datastore {t.datastore}", target.find(t.datastore), privileges.DATASTORE),
+                  privileges.Need(f"template {t.template}", target.find(t.template), privileges.TEMPLATE)]
+        if t.resource_pool:
+            needs.append(privileges.Need(f"resource pool {t.resource_pool}", target.find(t.resource_pool),
+                                         privileges.RESOURCE_POOL))
+        needs += [privileges.Need(f"network {n.name}", n, privileges.NETWORK) for n in datacenter.network
+                  if n.name in t.networks]
+    unique = list({(n.label, n.entity._moId): n for n in needs}.values())
+    granted = target.granted_privileges([n.entity for n in unique],
+                                        sorted({p for n in unique for p in n.privileges}))
+    return privileges.refusal(target.session_user(), ctx.spec.target_vcenter.server,
+                              privileges.missing(unique, granted))
+
+
 def cluster_problems(ctx: MigrationContext) -> list[str]:
     """Everything on the cluster that a migration would fight or break, each with what to do."""
     cluster, source = ctx.cluster, str(ctx.status.source_server)
@@ -79,6 +106,7 @@ def cluster_problems(ctx: MigrationContext) -> list[str]:
         *readiness.upgrade_problems(version),
         *readiness.feature_gate_problems(gate, version),
         *readiness.volume_problems([cluster.core.api_client.sanitize_for_serialization(v) for v in volumes.items]),
+        *readiness.csi_driver_problems(cluster.find_cluster_object(CSI_DRIVERS, readiness.VSPHERE_CSI_DRIVER)),
         *readiness.remediation_problems(  # a kind that is not installed has nothing to fight
             cluster.list_namespaced(HEALTH_CHECKS, MACHINE_API_NAMESPACE, missing_ok=True),
             cluster.list_cluster_objects(CLUSTER_AUTOSCALERS, missing_ok=True),
@@ -115,7 +143,8 @@ class Preflight(Phase):
         problems += cluster_problems(ctx)
         try:
             ctx.source()
-            problems += target_path_problems(ctx)
+            paths = target_path_problems(ctx)
+            problems += paths or privilege_problems(ctx)
         except VSphereError as exc:
             problems.append(str(exc))
         if problems:

@@ -153,6 +153,17 @@ class VSphereClient:
     def network_names(self, datacenter: Any) -> set[str]:
         return {n.name for n in datacenter.network}
 
+    def session_user(self) -> str:
+        """The logged-in user as vCenter names it in permissions (e.g. VSPHERE.LOCAL\\migrator)."""
+        return str(self.content.sessionManager.currentSession.userName)
+
+    def granted_privileges(self, entities: list[Any], privileges: list[str]) -> dict[str, set[str]]:
+        """moId → the privileges among `privileges` the logged-in user holds on that entity, from vCenter's own
+        check (AuthorizationManager.HasUserPrivilegeOnEntities)."""
+        answer = self.content.authorizationManager.HasUserPrivilegeOnEntities(
+            entities, self.session_user(), privileges)
+        return {item.entity._moId: {p.privId for p in item.privAvailability if p.isGranted} for item in answer}
+
     def ensure_folder(self, path: str) -> tuple[Any, bool]:
         """The VM folder at `path` (/<dc>/vm/a/b), created with its parents if missing; (folder, created)."""
         existing = self.find(path)

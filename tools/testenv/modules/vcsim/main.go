@@ -23,11 +23,13 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
 	_ "github.com/vmware/govmomi/vapi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
 )
 
 func main() {
@@ -43,6 +45,8 @@ func main() {
 	certFile := flag.String("cert", "", "write the server certificate (PEM) here")
 	urlFile := flag.String("url-file", "", "write the SDK URL (without credentials) here once listening")
 	controlFile := flag.String("control-file", "", "serve fault injection on a loopback port; write its URL here")
+	var extraUsers logins
+	flag.Var(&extraUsers, "extra-user", "another login, user:password (repeatable); it holds the privileges a test grants")
 	flag.Parse()
 
 	model := simulator.VPX()
@@ -69,7 +73,16 @@ func main() {
 	}
 	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}
+	installPrivilegeCheck(model, []string{*username})
 	server := model.Service.NewServer()
+	if extraUsers == nil {
+		extraUsers = logins{}
+	}
+	extraUsers[*username] = *password
+	model.Map().SessionManager().ValidLogin = func(req *types.Login) bool {
+		want, known := extraUsers[req.UserName]
+		return known && req.Password == want
+	}
 	defer server.Close()
 
 	if *certFile != "" {
@@ -173,4 +186,21 @@ func serveControl(service *simulator.Service, urlFile string) error {
 	})
 	go func() { _ = http.Serve(listener, mux) }()
 	return os.WriteFile(urlFile, []byte("http://"+listener.Addr().String()), 0o600)
+}
+
+// logins collects -extra-user flags: user name → password.
+type logins map[string]string
+
+func (l *logins) String() string { return fmt.Sprintf("%d login(s)", len(*l)) }
+
+func (l *logins) Set(value string) error {
+	user, password, found := strings.Cut(value, ":")
+	if !found || user == "" || password == "" {
+		return fmt.Errorf("expected user:password")
+	}
+	if *l == nil {
+		*l = logins{}
+	}
+	(*l)[user] = password
+	return nil
 }
