@@ -345,3 +345,46 @@ def _admin_privileges(bed: Any) -> list[str]:
         return list(next(r for r in si.content.authorizationManager.roleList if r.name == "Admin").privilege)
     finally:
         si.content.sessionManager.Logout()
+
+
+def test_the_folder_carries_the_clusters_ownership_tag_and_a_rollback_removes_both(bed: Any) -> None:
+    start(bed, "ownership", mode="Automatic", phaseTimeouts={"CreateWorkers": "2s"})
+    drive(bed.cluster, "ownership", completed("CreateFolder"))
+    state = vcenter_state(bed.tgt)
+    owner = f"openshift-{INFRA_ID}"
+    assert f"{owner} (SINGLE)" in state["categories"]
+    folder_id = _folder_id(bed, f"/DC0/vm/{INFRA_ID}")
+    assert state["tags"][f"{owner}/{INFRA_ID}"] == [f"Folder:{folder_id}"]
+    obj = drive(bed.cluster, "ownership", lambda o: status(o).get("phase") in ("RolledBack", "Failed"),
+                max_steps=200)
+    assert status(obj)["phase"] == "RolledBack", status(obj)["message"]
+    assert vcenter_state(bed.tgt) == {"categories": [], "tags": {}, "vm-folders": []}
+
+
+def test_an_existing_zone_category_is_reused_only_with_single_cardinality(bed: Any) -> None:
+    from testenv.vcenter_state import create_category
+
+    wipe_migration_leftovers(bed.tgt)
+    create_category(bed.tgt, "openshift-zone", "MULTIPLE", ["ClusterComputeResource"])
+    try:
+        delete_migrations(bed.cluster)
+        seed(bed.cluster, bed.src, bed.tgt)
+        bed.cluster.admin.create(migration(bed.tgt, "zone-category", mode="Automatic", rollbackOnFailure=False))
+        before = configuration(bed.cluster)
+        obj = drive(bed.cluster, "zone-category", lambda o: status(o).get("phase") == "Failed")
+        assert "tag category openshift-zone on" in status(obj)["message"]
+        assert "allows MULTIPLE tags per object; OpenShift needs exactly one (SINGLE)" in status(obj)["message"]
+        assert status(obj)["completedPhases"] == [] and configuration(bed.cluster) == before
+        assert vcenter_state(bed.tgt)["categories"] == ["openshift-zone (MULTIPLE)"]
+    finally:
+        wipe_migration_leftovers(bed.tgt)
+
+
+def _folder_id(bed: Any, path: str) -> str:
+    from testenv.migration import vsphere_session
+
+    si = vsphere_session(bed.tgt)
+    try:
+        return str(si.content.searchIndex.FindByInventoryPath(path)._moId)
+    finally:
+        si.content.sessionManager.Logout()

@@ -89,6 +89,13 @@ def _with_session(vcenter: VCenter, read: Any) -> Any:
         si.content.sessionManager.Logout()
 
 
+def create_category(vcenter: VCenter, name: str, cardinality: str, associable_types: list[str]) -> None:
+    """A tag category made by hand (as an administrator would before the migration)."""
+    _Rest(vcenter).call("POST", f"{TAGGING}/category", {"create_spec": {
+        "name": name, "description": "made by hand", "cardinality": cardinality,
+        "associable_types": associable_types}})
+
+
 def wipe_migration_leftovers(vcenter: VCenter) -> None:
     """A target no migration has touched: no tags or categories, no VM folders (with what is in them)."""
     rest = _Rest(vcenter)

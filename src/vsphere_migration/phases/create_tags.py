@@ -1,5 +1,8 @@
 """Phase 5: on the target, tag categories openshift-region/openshift-zone, a tag per region and zone, region
-tags on datacenters and zone tags on compute clusters. Rollback removes only what this phase created.
+tags on datacenters and zone tags on compute clusters, and the cluster's ownership category openshift-<infraID>
+with its tag <infraID> (as the installer makes them; CreateFolder attaches it to the folders it creates). An
+existing category is reused only when it takes one tag per object (SINGLE) and the kinds of object it is
+attached to. Rollback removes only what this phase created.
 
 Write-ahead: before creating a category, tag or attachment that does not exist yet, its name is persisted as
 intended. A resumed run (or a rollback) after a kill between the creation and the record finds it by name and
@@ -8,14 +11,60 @@ treats it as this migration's; anything that existed before the migration is nev
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..api.models import PhaseName, TagLedger
 from ..context import MigrationContext
 from ..vsphere.client import vim
-from .base import Outcome, Phase, done
+from .base import Outcome, Phase, done, failed
 
 REGION_CATEGORY, ZONE_CATEGORY = "openshift-region", "openshift-zone"
+
+
+class Category(NamedTuple):
+    name: str
+    associable: tuple[str, ...]
+    description: str
+
+
+REGION = Category(REGION_CATEGORY, ("Datacenter",), "OpenShift regions")
+ZONE = Category(ZONE_CATEGORY, ("ClusterComputeResource",), "OpenShift zones")
+
+
+def ownership(infra_id: str) -> Category:
+    """The installer's per-cluster category; its one tag, named after the infrastructure ID, marks what the
+    cluster owns (openshift-install destroy cluster removes what carries it)."""
+    return Category(f"openshift-{infra_id}", ("Folder", "VirtualMachine", "ResourcePool"),
+                    f"OpenShift cluster {infra_id}")
+
+
+def category_problems(wanted: Category, existing: dict[str, Any] | None, server: str) -> list[str]:
+    """Why an existing category cannot be reused (empty when it can, or when there is none)."""
+    if existing is None:
+        return []
+    problems = []
+    if existing.get("cardinality") != "SINGLE":
+        problems.append(f"tag category {wanted.name} on {server} allows {existing.get('cardinality')} tags per "
+                        "object; OpenShift needs exactly one (SINGLE): delete the category (or recreate it with "
+                        "single cardinality) and retry")
+    types = {str(t).rsplit(":", 1)[-1] for t in existing.get("associable_types") or []}
+    lacking = [t for t in wanted.associable if types and t not in types]
+    if lacking:
+        problems.append(f"tag category {wanted.name} on {server} cannot be attached to {', '.join(lacking)}; add "
+                        "these object types to it (or delete it) and retry")
+    return problems
+
+
+def categories(infra_id: str) -> list[Category]:
+    return [REGION, ZONE, ownership(infra_id)]
+
+
+def reuse_problems(ctx: MigrationContext, skip: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Existing categories on the target that this migration would have to reuse but cannot (read-only; the
+    categories named in `skip` are this migration's own)."""
+    target = ctx.target()
+    return [problem for wanted in categories(ctx.infra_id()) if wanted.name not in skip
+            for problem in category_problems(wanted, target.category(wanted.name), target.endpoint.address)]
 
 
 class _Ledger:
@@ -41,19 +90,21 @@ class _Ledger:
             self.ctx.status.recorded.created_tags = self.data
 
 
-def _category(ledger: _Ledger, target: Any, name: str, associable: str) -> str:
+def _category(ledger: _Ledger, target: Any, wanted: Category) -> str:
+    name = wanted.name
     if name not in ledger.intended.categories and target.find_category(name) is None:
         ledger.intend("categories", name)
-    category, _new = target.ensure_category(name, associable)
+    category, _new = target.ensure_category(name, list(wanted.associable), wanted.description)
     ledger.adopt("categories", name, category)
     return str(category)
 
 
-def _tag(ledger: _Ledger, target: Any, category_name: str, category: str, name: str) -> str:
+def _tag(ledger: _Ledger, target: Any, category_name: str, category: str, name: str,
+         description: str = "OpenShift failure domain") -> str:
     key = f"{category_name}/{name}"
     if key not in ledger.intended.tags and target.find_tag(name, category) is None:
         ledger.intend("tags", key)
-    tag, _new = target.ensure_tag(name, category)
+    tag, _new = target.ensure_tag(name, category, description)
     ledger.adopt("tags", key, tag)
     return str(tag)
 
@@ -71,8 +122,13 @@ class CreateTags(Phase):
 
     def execute(self, ctx: MigrationContext) -> Outcome:
         target, ledger = ctx.target(), _Ledger(ctx)
-        region_category = _category(ledger, target, REGION_CATEGORY, "Datacenter")
-        zone_category = _category(ledger, target, ZONE_CATEGORY, "ClusterComputeResource")
+        problems = reuse_problems(ctx, skip=ledger.intended.categories)
+        if problems:
+            return failed("; ".join(problems))
+        region_category, zone_category, owner_category = (_category(ledger, target, c)
+                                                          for c in categories(ctx.infra_id()))
+        owner = ownership(ctx.infra_id())
+        _tag(ledger, target, owner.name, owner_category, ctx.infra_id(), owner.description)
         for fd in ctx.spec.failure_domains:
             for tag_name, category_name, category, path, kind in (
                 (fd.region, REGION_CATEGORY, region_category, f"/{fd.topology.datacenter}", vim.Datacenter),

@@ -24,6 +24,7 @@ from ..openshift.cluster import (
 )
 from ..vsphere import privileges
 from ..vsphere.client import VSphereError, vim
+from . import create_tags
 from .base import Outcome, Phase, done, failed
 
 ACTIVE = ("Running", "WaitingForApproval", "RollingBack", "Paused")
@@ -144,7 +145,7 @@ class Preflight(Phase):
         try:
             ctx.source()
             paths = target_path_problems(ctx)
-            problems += paths or privilege_problems(ctx)
+            problems += paths or [*privilege_problems(ctx), *create_tags.reuse_problems(ctx)]
         except VSphereError as exc:
             problems.append(str(exc))
         if problems:

@@ -249,19 +249,24 @@ class VSphereClient:
         self._rest_session = str(session)
         self.log.register_secret(self._rest_session)
 
-    def find_category(self, name: str) -> str | None:
+    def category(self, name: str) -> dict[str, Any] | None:
+        """The tag category called `name` (id, name, cardinality, associable_types), or None."""
         for category_id in self._rest("GET", "/rest/com/vmware/cis/tagging/category") or []:
             info = self._rest("GET", f"/rest/com/vmware/cis/tagging/category/id:{quote(category_id)}")
             if info["name"] == name:
-                return str(category_id)
+                return dict(info)
         return None
 
-    def ensure_category(self, name: str, associable_type: str) -> tuple[str, bool]:
+    def find_category(self, name: str) -> str | None:
+        info = self.category(name)
+        return str(info["id"]) if info else None
+
+    def ensure_category(self, name: str, associable_types: list[str], description: str) -> tuple[str, bool]:
         found = self.find_category(name)
         if found is not None:
             return found, False
-        spec = {"create_spec": {"name": name, "description": "OpenShift failure domains", "cardinality": "SINGLE",
-                                "associable_types": [associable_type]}}
+        spec = {"create_spec": {"name": name, "description": description, "cardinality": "SINGLE",
+                                "associable_types": associable_types}}
         return str(self._rest("POST", "/rest/com/vmware/cis/tagging/category", spec)), True
 
     def find_tag(self, name: str, category_id: str) -> str | None:
@@ -272,11 +277,11 @@ class VSphereClient:
                 return str(tag_id)
         return None
 
-    def ensure_tag(self, name: str, category_id: str) -> tuple[str, bool]:
+    def ensure_tag(self, name: str, category_id: str, description: str) -> tuple[str, bool]:
         found = self.find_tag(name, category_id)
         if found is not None:
             return found, False
-        spec = {"create_spec": {"name": name, "description": "OpenShift failure domain", "category_id": category_id}}
+        spec = {"create_spec": {"name": name, "description": description, "category_id": category_id}}
         return str(self._rest("POST", "/rest/com/vmware/cis/tagging/tag", spec)), True
 
     def attach_tag(self, tag_id: str, obj: Any) -> bool:
