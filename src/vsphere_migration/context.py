@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, NamedTuple
 
-from .api.models import MigrationSpec, MigrationStatus
+from platform_common.clock import parse, stamp
+
+from .api.models import MigrationSpec, MigrationStatus, PhaseName
 from .openshift.backups import BackupStore
 from .openshift.cluster import INFRASTRUCTURE, MIGRATIONS, VSPHERE_CREDS, Cluster, ClusterError
 from .vsphere.calllog import CallLog
@@ -57,6 +60,12 @@ class MigrationContext:
         setattr(self.status.recorded, field, value)
         persisted = self.status.recorded.model_dump(by_alias=True, mode="json", include={field})
         self.cluster.patch_status(MIGRATIONS, self.namespace, self.name, {"recorded": persisted})
+
+    def timeout_at(self, phase: PhaseName) -> str | None:
+        """When the running step (execution, or rollback while rolling back) of `phase` times out."""
+        start = self.status.recorded.rollback_since.get(phase.value) if self.status.phase == "RollingBack" \
+            else self.status.current_phase_start_time
+        return stamp(parse(start) + timedelta(seconds=self.spec.timeout_seconds(phase))) if start else None
 
     # --- cluster facts ------------------------------------------------------------------------------------
 

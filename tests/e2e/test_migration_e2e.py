@@ -13,7 +13,7 @@ import pytest
 from conftest import SHARED
 from testenv.e2e import MS_API, Bed, install_rbac, start_bed
 from testenv.migration import approve, get_migration, set_state, status
-from testenv.openshift import MIGRATION_NAMESPACE, WORKER_SETS, migration, openshift_crds
+from testenv.openshift import MIGRATION_NAMESPACE, WORKER_SETS, make_cpms_inactive, migration, openshift_crds
 from testenv.simulator import SET_LABEL
 from vsphere_migration.api.crd import migration_crd
 from vsphere_migration.api.models import PHASES
@@ -309,4 +309,30 @@ def test_an_operator_pauses_resumes_and_then_rolls_back_mid_run(bed: Bed) -> Non
     assert st["phase"] == "RolledBack", st["message"]
     assert st["rolledBackPhases"] == [p.value for p in reversed(PHASES[:7])]
     assert bed.configuration() == before
+    bed.settled(bed.source.host)
+
+
+CPMS_PATH = ("machine.openshift.io/v1", "ControlPlaneMachineSet", "cluster", "openshift-machine-api")
+
+
+def test_an_inactive_control_plane_machine_set_is_activated_and_put_back_inactive_by_a_rollback(bed: Bed) -> None:
+    bed.reset()
+    make_cpms_inactive(bed.cluster, bed.source)
+    before, inactive_uid = bed.configuration(), bed.cluster.admin.get(*CPMS_PATH)["metadata"]["uid"]
+    assert before["cpms"]["state"] == "Inactive"
+    create(bed, "inactive-cpms", mode="Automatic")
+    obj = bed.wait("inactive-cpms", lambda o: "RecreateCPMS" in (status(o).get("completedPhases") or [])
+                   or status(o).get("phase") in DONE, timeout=300)
+    assert "RecreateCPMS" in status(obj)["completedPhases"], status(obj)["message"]
+    assert bed.cluster.admin.get(*CPMS_PATH)["spec"]["state"] == "Active"
+    rollout = status(obj)["rollout"]["controlPlane"]
+    assert (rollout["server"], rollout["state"], rollout["updated"], rollout["ready"], rollout["total"]) == (
+        bed.target.host, "Active", 3, 3, 3)
+    assert rollout["etcd"] == "3 members are available" and rollout["timeoutAt"]
+    set_state(bed.cluster, "inactive-cpms", "Rollback")
+    obj = bed.wait("inactive-cpms", lambda o: status(o).get("phase") in DONE, timeout=300)
+    assert status(obj)["phase"] == "RolledBack", status(obj)["message"]
+    assert bed.configuration() == before  # the CPMS spec, Inactive again, among the rest
+    # re-created: the API forbids Active -> Inactive
+    assert bed.cluster.admin.get(*CPMS_PATH)["metadata"]["uid"] != inactive_uid
     bed.settled(bed.source.host)

@@ -210,6 +210,16 @@ def cpms(spec: Obj) -> Obj:
                              "spec": {"providerSpec": {"value": {**spec, "template": f"{INFRA_ID}-rhcos"}}}}}}}
 
 
+def make_cpms_inactive(cluster: Cluster, source: VCenter) -> None:
+    """The ControlPlaneMachineSet as on a cluster installed before CPMS existed: Inactive. The API refuses
+    Active → Inactive, so it is deleted and created again."""
+    path = "/apis/machine.openshift.io/v1/namespaces/openshift-machine-api/controlplanemachinesets/cluster"
+    cluster.admin.request("DELETE", path)
+    inactive = cpms(source_provider_spec(source))
+    inactive["spec"]["state"] = "Inactive"
+    cluster.admin.create(inactive)
+
+
 def set_operator(cluster: Cluster, name: str, *, available: bool, degraded: bool,
                  extra: Obj | None = None) -> None:
     admin = cluster.admin

@@ -4,8 +4,8 @@ What it does every tick (test code only, never shipped):
 - MachineSets: creates missing Machines (cloning a VM from the provider spec's template in the vCenter simulator
   the workspace names), deletes surplus and orphaned Machines with their VMs and Nodes;
 - provisions Machines: VM powered on, Machine Running with a providerID and nodeRef, a Ready Node;
-- ControlPlaneMachineSet (RollingUpdate): replaces control-plane Machines whose provider spec differs from the
-  CPMS template, one at a time (surge 1);
+- ControlPlaneMachineSet (RollingUpdate, only when Active): replaces control-plane Machines whose provider spec
+  differs from the CPMS template, one at a time (surge 1);
 - ClusterOperators: Available, not Degraded (unless `degrade(name)`), etcd reporting its members;
 - the vSphere-dependent pods: recreated when deleted (so a restart is visible as a new pod uid).
 
@@ -271,6 +271,8 @@ class ClusterSimulator:
         try:
             cpms = self.admin.get("machine.openshift.io/v1", "ControlPlaneMachineSet", "cluster", NS)
         except ApiError:
+            return
+        if cpms["spec"].get("state") != "Active":  # an Inactive CPMS takes no action on the Machines
             return
         template = cpms["spec"]["template"]["machines_v1beta1_machine_openshift_io"]
         wanted_value, replicas = _provider(cpms), int(cpms["spec"]["replicas"])

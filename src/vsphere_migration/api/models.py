@@ -268,6 +268,41 @@ class Recorded(StatusModel):
         return out
 
 
+class ControlPlaneRollout(StatusModel):
+    """RecreateCPMS (or its rollback): the control plane moving to `server`."""
+
+    server: str
+    state: str = Field(description="the ControlPlaneMachineSet's spec.state")
+    updated: int = Field(description="control-plane Machines on `server`")
+    ready: int = Field(description="of those, Running with a Ready Node")
+    total: int = Field(description="the ControlPlaneMachineSet's replicas")
+    etcd: str = ""
+    timeout_at: str | None = Field(None, description="when the phase times out")
+
+
+class DomainRollout(StatusModel):
+    """CreateWorkers: one failure domain's new MachineSet."""
+
+    failure_domain: str
+    machine_set: str
+    desired: int
+    created: int = Field(description="Machines that exist")
+    running: int = Field(description="Machines in phase Running")
+    nodes_ready: int = Field(description="Machines whose Node is Ready")
+
+
+class WorkerRollout(StatusModel):
+    domains: list[DomainRollout] = Field(default_factory=list, max_length=32)
+    old_machines_deleting: list[str] = Field(default_factory=list, max_length=64,
+                                             description="ScaleOld: old worker Machines still being deleted")
+    timeout_at: str | None = None
+
+
+class Rollout(StatusModel):
+    control_plane: ControlPlaneRollout | None = None
+    workers: WorkerRollout | None = None
+
+
 class MigrationStatus(StatusModel):
     phase: OverallPhase = "Pending"
     current_phase: PhaseName | None = None
@@ -284,3 +319,5 @@ class MigrationStatus(StatusModel):
     recent_calls: list[CallSummary] = Field(default_factory=list, max_length=50)
     source_server: str | None = None
     target_server: str | None = None
+    rollout: Rollout = Field(default_factory=Rollout, description="Machine rollout progress of the phases that "
+                             "replace Machines")
