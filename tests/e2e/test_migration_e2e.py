@@ -71,6 +71,8 @@ def test_automatic_migration_moves_everything_to_the_target(bed: Bed) -> None:
     pods_after = bed.simulator.pod_uids()
     assert len(pods_before) == 9 and sorted(pods_after) == sorted(pods_before)
     assert [pod for pod, uid in pods_before.items() if pods_after[pod] == uid] == [], "not restarted"
+    restart = next(r for r in status(obj)["phaseHistory"] if r["name"] == "RestartPods")
+    assert restart["message"] == "9 vSphere pod(s) restarted and Ready again"
 
 
 def test_manual_migration_with_every_approval(bed: Bed) -> None:
@@ -336,3 +338,21 @@ def test_an_inactive_control_plane_machine_set_is_activated_and_put_back_inactiv
     # re-created: the API forbids Active -> Inactive
     assert bed.cluster.admin.get(*CPMS_PATH)["metadata"]["uid"] != inactive_uid
     bed.settled(bed.source.host)
+
+
+def test_restarted_pods_that_never_become_ready_fail_restart_pods_at_its_timeout(bed: Bed) -> None:
+    bed.reset()
+    before = bed.configuration()
+    bed.simulator.pods_start = False  # the replacements are created but never become Ready
+    create(bed, "pods-stuck", mode="Automatic", phaseTimeouts={"RestartPods": "4s"})
+    failed = bed.wait("pods-stuck", lambda o: status(o).get("phase") in ("RollingBack", *DONE), timeout=120)
+    bed.clear_faults()
+    record = [r for r in status(failed)["phaseHistory"] if r["result"] == "Failed"]
+    assert [r["name"] for r in record] == ["RestartPods"], status(failed)["message"]
+    message = record[0]["message"]
+    assert message.startswith("RestartPods timed out after 4s: waiting for the restarted pods to be Ready: "), message
+    assert "openshift-cluster-csi-drivers app=vmware-vsphere-csi-driver-controller 0/1" in message
+    assert message.count(" 0/1") == 9  # every component named
+    obj = bed.wait("pods-stuck", lambda o: status(o).get("phase") in DONE, timeout=300)
+    assert status(obj)["phase"] == "RolledBack", status(obj)["message"]
+    assert bed.configuration() == before

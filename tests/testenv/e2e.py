@@ -93,6 +93,7 @@ class Bed:
         self.source.clear_faults()
         self.target.clear_faults()
         self.simulator.degraded.clear()
+        self.simulator.pods_start = True
 
     # --- the cluster's state ------------------------------------------------------------------------------
 

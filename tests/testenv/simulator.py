@@ -7,7 +7,8 @@ What it does every tick (test code only, never shipped):
 - ControlPlaneMachineSet (RollingUpdate, only when Active): replaces control-plane Machines whose provider spec
   differs from the CPMS template, one at a time (surge 1);
 - ClusterOperators: Available, not Degraded (unless `degrade(name)`), etcd reporting its members;
-- the vSphere-dependent pods: recreated when deleted (so a restart is visible as a new pod uid).
+- the vSphere-dependent pods: recreated when deleted (so a restart is visible as a new pod uid), Ready a tick
+  later (unless `pods_start` is off).
 
 Like machine-api, it reaches a vCenter only as the cluster tells it to: the server and port from the
 cloud-provider-config (either format, read here independently of the product's parser) and the login from
@@ -101,6 +102,7 @@ class ClusterSimulator:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cluster-simulator", daemon=True)
         self.errors: list[str] = []
+        self.pods_start = True
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
@@ -311,6 +313,8 @@ class ClusterSimulator:
         return found
 
     def _reconcile_pods(self) -> None:
+        """Recreate a deleted pod (not Ready yet); a pod that is not Ready becomes Ready on the next tick, unless
+        `pods_start` is off (a component that cannot start)."""
         for namespace, labels in PODS:
             selector = ",".join(f"{k}={v}" for k, v in labels.items())
             pods = self.admin.request("GET", f"/api/v1/namespaces/{namespace}/pods",
@@ -319,6 +323,15 @@ class ClusterSimulator:
                 self.admin.create({"apiVersion": "v1", "kind": "Pod", "metadata": {
                     "name": f"{next(iter(labels.values()))}-{_suffix()}", "namespace": namespace, "labels": labels},
                     "spec": {"containers": [{"name": "main", "image": "registry.example/vsphere@sha256:" + "0" * 64}]}})
+                continue
+            for pod in pods:
+                conditions = (pod.get("status") or {}).get("conditions") or []
+                if self.pods_start and not any(c["type"] == "Ready" and c["status"] == "True" for c in conditions):
+                    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                    self.admin.request("PATCH", f"/api/v1/namespaces/{namespace}/pods/{pod['metadata']['name']}/status",
+                                       {"status": {"phase": "Running", "conditions": [
+                                           {"type": "Ready", "status": "True", "lastTransitionTime": now}]}},
+                                       content_type="application/merge-patch+json")
 
     def step(self) -> None:
         machines = self._machines()

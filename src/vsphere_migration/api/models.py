@@ -248,6 +248,8 @@ class Recorded(StatusModel):
     old_worker_sets: list[str] | None = Field(None, description="CreateWorkers: the MachineSets it replaces")
     created_tags: TagLedger | None = None
     created_folders: list[str] | None = Field(None, description="CreateFolder: folder paths it created")
+    restarted_pods: dict[str, list[str]] | None = Field(None, description="RestartPods: 'namespace label=value' → "
+                                                        "uids of the pods it deleted")
     rollback_since: dict[str, str] = Field(default_factory=dict, description="phase → when its rollback began")
 
     @model_validator(mode="before")
