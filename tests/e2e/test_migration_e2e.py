@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -13,7 +14,14 @@ import pytest
 from conftest import SHARED
 from testenv.e2e import MS_API, Bed, install_rbac, start_bed
 from testenv.migration import approve, get_migration, set_state, status
-from testenv.openshift import MIGRATION_NAMESPACE, WORKER_SETS, make_cpms_inactive, migration, openshift_crds
+from testenv.openshift import (
+    INFRA_ID,
+    MIGRATION_NAMESPACE,
+    WORKER_SETS,
+    make_cpms_inactive,
+    migration,
+    openshift_crds,
+)
 from testenv.simulator import SET_LABEL
 from vsphere_migration.api.crd import migration_crd
 from vsphere_migration.api.models import PHASES
@@ -73,6 +81,17 @@ def test_automatic_migration_moves_everything_to_the_target(bed: Bed) -> None:
     assert [pod for pod, uid in pods_before.items() if pods_after[pod] == uid] == [], "not restarted"
     restart = next(r for r in status(obj)["phaseHistory"] if r["name"] == "RestartPods")
     assert restart["message"] == "9 vSphere pod(s) restarted and Ready again"
+    assert_installer_metadata(bed, "auto-e2e")
+
+
+def assert_installer_metadata(bed: Bed, name: str) -> None:
+    """The installer's metadata.json for the target, in a Secret that outlives the migration."""
+    [secret] = bed.metadata_secrets()
+    assert secret["metadata"]["name"] == f"{name}-metadata" and "ownerReferences" not in secret["metadata"]
+    content = json.loads(base64.b64decode(secret["data"]["metadata.json"]))
+    login = {"vCenter": bed.target.host, "username": bed.target.username, "password": bed.target.password}
+    assert content == {"clusterName": "ocp", "clusterID": "5c2bd1b4-0a9e-4a8b-9d4e-1f0c2d3e4f50",
+                       "infraID": INFRA_ID, "vsphere": {**login, "terraform_platform": "vsphere", "VCenters": [login]}}
 
 
 def test_manual_migration_with_every_approval(bed: Bed) -> None:

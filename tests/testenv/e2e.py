@@ -12,7 +12,7 @@ import yaml
 from testenv.cluster import Cluster
 from testenv.kube import Obj
 from testenv.migration import allow, delete_migrations, deny, prepare_target, rename_vm, start_controller, wait_for
-from testenv.openshift import INFRA_ID, WORKER_SETS, configuration, seed
+from testenv.openshift import INFRA_ID, MIGRATION_NAMESPACE, WORKER_SETS, configuration, seed
 from testenv.processes import REPO, ServerProcess
 from testenv.simulator import ClusterSimulator
 from testenv.vcenter_state import vcenter_state, wipe_migration_leftovers
@@ -102,6 +102,8 @@ class Bed:
         touched (so a rollback has real work to undo); waits until machines have settled."""
         self.clear_faults()
         delete_migrations(self.cluster)
+        for secret in self.metadata_secrets():
+            self.cluster.admin.delete("v1", "Secret", secret["metadata"]["name"], MIGRATION_NAMESPACE)
         wipe_migration_leftovers(self.target)
         for ms in self.cluster.admin.list_objects(MS_API, "MachineSet", "openshift-machine-api"):
             if ms["metadata"]["name"] not in WORKER_SETS:
@@ -124,7 +126,14 @@ class Bed:
     def configuration(self) -> dict[str, Any]:
         """What a rollback must restore: the cluster's configuration and what a migration makes on the target
         vCenter (tag categories, tags and their attachments, VM folders)."""
-        return {**configuration(self.cluster), "target-vcenter": vcenter_state(self.target)}
+        return {**configuration(self.cluster), "target-vcenter": vcenter_state(self.target),
+                "installer-metadata": [s["metadata"]["name"] for s in self.metadata_secrets()]}
+
+    def metadata_secrets(self) -> list[Obj]:
+        """The installer metadata Secrets migrations left (they outlive their migration)."""
+        found = self.cluster.admin.request("GET", f"/api/v1/namespaces/{MIGRATION_NAMESPACE}/secrets",
+                                           query={"labelSelector": "migration.openshift.io/metadata=true"})
+        return list(found["items"])
 
     def references_only_target(self) -> list[str]:
         """Every place that still names the source vCenter (empty after a complete migration)."""

@@ -1,6 +1,7 @@
 """Phase 14: remove the source vCenter everywhere: Infrastructure (vCenter and its failure domains, one
 update), cloud-provider-config (its section; the INI workspace moves to the target), vsphere-creds (its keys),
-and delete the old worker MachineSets.
+and delete the old worker MachineSets; then write the installer's metadata.json for the target vCenter
+(openshift/installer_metadata.py) so `openshift-install destroy cluster` still works.
 
 Rollback returns to the state right before this phase, not to the backups: the backups predate the target's
 additions, and the Machines on the target still exist until the rollbacks of RecreateCPMS and CreateWorkers
@@ -14,10 +15,12 @@ import copy
 
 from ..api.models import PhaseName
 from ..context import MigrationContext
+from ..openshift import installer_metadata
 from ..openshift.backups import clean
 from ..openshift.cloudconfig import point_workspace, remove_vcenter
 from ..openshift.cluster import (
     CLOUD_CONFIG,
+    CLUSTER_VERSIONS,
     INFRASTRUCTURE,
     MACHINE_API_NAMESPACE,
     MACHINE_SETS,
@@ -63,6 +66,24 @@ def _without_source_credentials(ctx: MigrationContext) -> None:
             VSPHERE_CREDS[1], VSPHERE_CREDS[0], {"data": stale}))
 
 
+def write_installer_metadata(ctx: MigrationContext) -> str:
+    """Create or update the Secret holding the installer's metadata.json for the target vCenter."""
+    version = ctx.cluster.find_cluster_object(CLUSTER_VERSIONS, "version") or {}
+    login = ctx.target_credentials()
+    content = installer_metadata.metadata(ctx.infrastructure(), str((version.get("spec") or {}).get("clusterID", "")),
+                                          ctx.spec.target_vcenter.server, login.username, login.password)
+    name = installer_metadata.secret_name(ctx.name)
+    body = installer_metadata.secret(name, ctx.namespace, content)
+    core = ctx.cluster.core
+    if ctx.cluster.secret(ctx.namespace, name, missing_ok=True) is None:
+        ctx.cluster.must(f"create secret {ctx.namespace}/{name}",
+                         lambda: core.create_namespaced_secret(ctx.namespace, body))
+    else:
+        ctx.cluster.must(f"update secret {ctx.namespace}/{name}", lambda: core.patch_namespaced_secret(
+            name, ctx.namespace, {"metadata": body["metadata"], "stringData": body["stringData"]}))
+    return f"installer metadata.json in Secret {ctx.namespace}/{name}"
+
+
 class Cleanup(Phase):
     name = PhaseName.CLEANUP
 
@@ -73,11 +94,14 @@ class Cleanup(Phase):
         for name in old_set_names(ctx):
             ctx.cluster.delete_namespaced(MACHINE_SETS, MACHINE_API_NAMESPACE, name)
         return done(f"{message}, cloud-provider-config and vsphere-creds; deleted "
-                    f"{len(old_set_names(ctx))} old MachineSet(s)")
+                    f"{len(old_set_names(ctx))} old MachineSet(s); {write_installer_metadata(ctx)}")
 
     def rollback(self, ctx: MigrationContext) -> Outcome:
         wanted = with_target(ctx, ctx.backups.load("Infrastructure", None, "cluster"))
         messages = [restore_infrastructure(ctx.cluster, wanted).replace("the backup", "the backup plus the target")]
+        name = installer_metadata.secret_name(ctx.name)
+        ctx.cluster.call(f"delete secret {ctx.namespace}/{name}", lambda: ctx.cluster.core.delete_namespaced_secret(
+            name, ctx.namespace), missing_ok=True)  # the cluster is back on the source: its own metadata holds
         restore_config(ctx, keep_target=True)
         restore_credentials(ctx, keep=target_credentials_data(ctx))
         for name in old_set_names(ctx):
