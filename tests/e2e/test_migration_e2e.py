@@ -375,3 +375,33 @@ def test_restarted_pods_that_never_become_ready_fail_restart_pods_at_its_timeout
     obj = bed.wait("pods-stuck", lambda o: status(o).get("phase") in DONE, timeout=300)
     assert status(obj)["phase"] == "RolledBack", status(obj)["message"]
     assert bed.configuration() == before
+
+
+def test_worker_rollout_progress_per_failure_domain_and_a_stalled_old_machine_named(bed: Bed) -> None:
+    bed.reset()
+    before = bed.configuration()
+    old_set = sorted(WORKER_SETS)[0]
+    machines = bed.cluster.admin.list_objects(MS_API, "Machine", "openshift-machine-api")
+    stuck = next(m["metadata"]["name"] for m in machines if m["metadata"]["labels"].get(SET_LABEL) == old_set)
+    machine_path = bed.cluster.admin.path(MS_API, "Machine", stuck, "openshift-machine-api")
+    hold = {"metadata": {"finalizers": ["test.example/drain-blocked"]}}  # its deletion cannot finish
+    bed.cluster.admin.request("PATCH", machine_path, hold, content_type="application/merge-patch+json")
+    try:
+        create(bed, "stalled", mode="Automatic", phaseTimeouts={"ScaleOld": "6s"})
+        failed = bed.wait("stalled", lambda o: status(o).get("phase") in ("RollingBack", *DONE), timeout=300)
+    finally:
+        bed.cluster.admin.request("PATCH", machine_path, {"metadata": {"finalizers": None}},
+                                  content_type="application/merge-patch+json")
+    record = [r for r in status(failed)["phaseHistory"] if r["result"] == "Failed"]
+    assert [r["name"] for r in record] == ["ScaleOld"], status(failed)["message"]
+    assert f"waiting for 1 old worker Machine(s) to be deleted: {stuck} (deleting for " in record[0]["message"]
+    assert f"see oc describe machine -n openshift-machine-api {stuck})" in record[0]["message"]
+    workers = status(failed)["rollout"]["workers"]
+    total = sum(WORKER_SETS.values())
+    assert workers["domains"] == [{"failureDomain": "target-fd-a", "machineSet": f"{INFRA_ID}-worker-target-fd-a",
+                                   "desired": total, "created": total, "running": total, "nodesReady": total}]
+    assert [m.split(" ")[0] for m in workers["oldMachinesDeleting"]] == [stuck] and workers["timeoutAt"]
+    obj = bed.wait("stalled", lambda o: status(o).get("phase") in DONE, timeout=300)
+    assert status(obj)["phase"] == "RolledBack", status(obj)["message"]
+    assert bed.configuration() == before
+    bed.settled(bed.source.host)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..api.models import PhaseName
+from ..api.models import DomainRollout, PhaseName, WorkerRollout
 from ..context import MigrationContext
 from ..openshift.cluster import MACHINE_API_NAMESPACE, MACHINE_SETS
 from ..openshift.machines import (
@@ -56,6 +56,15 @@ def created_sets(ctx: MigrationContext) -> list[dict[str, Any]]:
             if (s["metadata"].get("labels") or {}).get(CREATED_BY) == ctx.name]
 
 
+def domain_rollout(ctx: MigrationContext, domain: str, replicas: int) -> DomainRollout:
+    """How far one failure domain's new MachineSet has come: Machines created, Running, with a Ready Node."""
+    name = new_set_name(ctx.infra_id(), domain)
+    machines = machines_of(ctx.cluster, {MACHINESET_LABEL: name})
+    running = [m for m in machines if (m.get("status") or {}).get("phase") == "Running"]
+    return DomainRollout(failure_domain=domain, machine_set=name, desired=replicas, created=len(machines),
+                         running=len(running), nodes_ready=sum(machine_ready(ctx.cluster, m) for m in running))
+
+
 class CreateWorkers(Phase):
     name = PhaseName.CREATE_WORKERS
 
@@ -77,12 +86,11 @@ class CreateWorkers(Phase):
             wanted = build_machine_set(ctx, old_sets[0], domain, replicas)
             if wanted["metadata"]["name"] not in existing:
                 ctx.cluster.create_namespaced(MACHINE_SETS, wanted)
-        waiting = []
-        for domain, replicas in zip(domains, counts, strict=True):
-            name = new_set_name(ctx.infra_id(), domain.name)
-            ready = [m for m in machines_of(ctx.cluster, {MACHINESET_LABEL: name}) if machine_ready(ctx.cluster, m)]
-            if len(ready) < replicas:
-                waiting.append(f"{name} {len(ready)}/{replicas}")
+        rollout = [domain_rollout(ctx, domain.name, replicas) for domain, replicas in zip(domains, counts, strict=True)]
+        ctx.status.rollout.workers = WorkerRollout(domains=rollout,
+                                                   timeout_at=ctx.timeout_at(PhaseName.CREATE_WORKERS))
+        waiting = [f"{d.machine_set} {d.nodes_ready}/{d.desired} ({d.created} created, {d.running} running)"
+                   for d in rollout if d.nodes_ready < d.desired]
         if waiting:
             return requeue(POLL, "waiting for Machines Running with Ready Nodes: " + ", ".join(waiting))
         return done(f"{sum(counts)} worker(s) Running on {ctx.spec.target_vcenter.server} in "
