@@ -9,8 +9,10 @@ from platform_common.operator import operator_main
 
 
 def main(argv: list[str] | None = None) -> int:
+    from platform_common.kube import api_client
+
     return operator_main("vsphere-migration-controller", __doc__ or "", argv,
-                         lambda: importlib.import_module("vsphere_migration.controller"))
+                         lambda: importlib.import_module("vsphere_migration.controller"), api_client)
 
 
 if __name__ == "__main__":

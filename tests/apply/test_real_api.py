@@ -184,7 +184,6 @@ def dry_run_deploy(api: Any, component: str, files: tuple[str, ...]) -> list[dic
 def assert_hardened(deployment: dict[str, Any], account: str) -> None:
     pod = deployment["spec"]["template"]["spec"]
     container = pod["containers"][0]
-    assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
     assert pod["serviceAccountName"] == account
@@ -212,6 +211,9 @@ def test_the_controller_deploy_manifests_are_accepted(api: Any) -> None:
                           ("namespace.yaml", "rbac.yaml", "deployment.yaml", "example-migration.yaml"))
     deployment = next(d for d in docs if d["kind"] == "Deployment")
     assert_hardened(deployment, "vsphere-migration-controller")
+    # several replicas are safe only because each leads through the Lease before it reconciles
+    assert deployment["spec"]["replicas"] == 2 and "--leader-elect" in deployment["spec"]["template"]["spec"][
+        "containers"][0]["args"]
     assert_scraped(api, "vsphere-migration", deployment, "MIGRATION_METRICS_PORT")
 
 
@@ -219,4 +221,6 @@ def test_the_status_reconciler_deploy_manifests_are_accepted(api: Any) -> None:
     docs = dry_run_deploy(api, "vcluster-status", ("namespace.yaml", "rbac.yaml", "deployment.yaml"))
     deployment = next(d for d in docs if d["kind"] == "Deployment")
     assert_hardened(deployment, "vcluster-status-reconciler")
+    # one replica that is never doubled: two reconcilers would race on the same status
+    assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
     assert_scraped(api, "vcluster-status", deployment, "VCLUSTER_STATUS_METRICS_PORT")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +15,8 @@ import pytest
 
 from conftest import SHARED
 from testenv.e2e import MS_API, Bed, install_rbac, start_bed
-from testenv.migration import approve, get_migration, set_state, status
+from testenv.kube import ApiError
+from testenv.migration import approve, get_migration, set_state, start_controller, status
 from testenv.openshift import (
     INFRA_ID,
     MIGRATION_NAMESPACE,
@@ -22,6 +25,7 @@ from testenv.openshift import (
     migration,
     openshift_crds,
 )
+from testenv.processes import ServerProcess
 from testenv.simulator import SET_LABEL
 from vsphere_migration.api.crd import migration_crd
 from vsphere_migration.api.models import PHASES
@@ -405,3 +409,52 @@ def test_worker_rollout_progress_per_failure_domain_and_a_stalled_old_machine_na
     assert status(obj)["phase"] == "RolledBack", status(obj)["message"]
     assert bed.configuration() == before
     bed.settled(bed.source.host)
+
+
+LEASE = ("coordination.k8s.io/v1", "Lease", "vsphere-migration-controller", "vsphere-migration")
+
+
+def test_two_replicas_with_leader_election_finish_the_migration_when_the_leader_is_killed_at_random_phases(
+        bed: Bed) -> None:
+    """Two controller processes under the deploy RBAC, each a candidate for the Lease; the one leading is
+    SIGKILLed after three random phases (and a new candidate started, as the Deployment would); the other takes
+    the Lease and the migration ends Succeeded, every phase run exactly once, only the target left."""
+    bed.reset()
+    bed.stop_controller()
+    with contextlib.suppress(ApiError):
+        bed.cluster.admin.delete(*LEASE)
+    seed = random.randrange(1 << 30)
+    kill_after = sorted(random.Random(seed).sample(range(1, len(PHASES) - 1), 3))
+    replicas: dict[str, ServerProcess] = {}
+
+    def launch() -> None:
+        name = f"replica-{len(replicas) + sum(1 for _ in killed)}"
+        replicas[name] = start_controller(bed.work, bed.kubeconfig, interval=0.2, name=name, extra_args=[
+            "--leader-elect", "--lease-namespace", LEASE[3]], extra_env={
+            "POD_NAME": name, "LEADER_ELECTION_LEASE_SECONDS": "3", "MIGRATION_METRICS_PORT": "0"})
+
+    killed: list[str] = []
+    try:
+        launch()
+        launch()
+        create(bed, "leader-e2e", mode="Automatic")
+        for count in kill_after:
+            obj = bed.wait("leader-e2e", lambda o, n=count: len(status(o).get("completedPhases") or []) >= n
+                           or status(o).get("phase") in DONE, timeout=300)
+            assert status(obj)["phase"] == "Running", (seed, status(obj)["message"])
+            leader = bed.cluster.admin.get(*LEASE)["spec"]["holderIdentity"]
+            replicas.pop(leader).process.kill()
+            killed.append(leader)
+            launch()
+        obj = bed.wait("leader-e2e", lambda o: status(o).get("phase") in DONE, timeout=400)
+    finally:
+        for process in replicas.values():
+            process.stop()
+        bed.start_controller()
+    st = status(obj)
+    assert st["phase"] == "Succeeded", (seed, st["message"])
+    assert st["completedPhases"] == [p.value for p in PHASES]
+    assert [r["name"] for r in st["phaseHistory"]] == [p.value for p in PHASES], seed  # none run twice
+    assert bed.references_only_target() == []
+    lease = bed.cluster.admin.get(*LEASE)["spec"]
+    assert len(set(killed)) == 3 and lease["leaseTransitions"] >= 3, (seed, killed, lease)

@@ -52,11 +52,11 @@ def prepare_target(target: VCenter) -> None:
 
 
 def start_controller(work: Path, kubeconfig: Path, *, interval: float = 0.3, name: str = "controller",
-                     extra_env: dict[str, str] | None = None) -> ServerProcess:
+                     extra_env: dict[str, str] | None = None, extra_args: list[str] | None = None) -> ServerProcess:
     env = {"KUBECONFIG": str(kubeconfig), "MIGRATION_RECONCILE_INTERVAL": str(interval),
            "PYTHONPATH": str(REPO / "src"), **(extra_env or {})}
-    return ServerProcess(name, [sys.executable, "-m", "vsphere_migration", "--namespace", MIGRATION_NAMESPACE],
-                         work, env=env)
+    return ServerProcess(name, [sys.executable, "-m", "vsphere_migration", "--namespace", MIGRATION_NAMESPACE,
+                                *(extra_args or [])], work, env=env)
 
 
 def get_migration(cluster: Cluster, name: str) -> Obj:
