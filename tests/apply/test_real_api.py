@@ -199,7 +199,7 @@ def assert_scraped(api: Any, component: str, deployment: dict[str, Any], port_va
     port = next(p for p in service["spec"]["ports"] if p["name"] == monitor["spec"]["endpoints"][0]["port"])
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     container_ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-    env = {e["name"]: e["value"] for e in container["env"]}
+    env = {e["name"]: e.get("value") for e in container["env"]}
     assert container_ports[port["targetPort"]] == int(env[port_variable])
 
 

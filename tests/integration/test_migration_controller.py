@@ -113,7 +113,7 @@ def _check_metrics(bed: Any, name: str, obj: dict[str, Any]) -> None:
     calls = {(dict(labels)["method"], dict(labels)["outcome"]): value for (sample, labels), value in samples.items()
              if sample == "vsphere_migration_vsphere_calls_total"}
     assert calls[("vim.Folder.CreateFolder", "ok")] == 1
-    assert calls[("POST /rest/com/vmware/cis/tagging/tag", "ok")] == 2  # region and zone
+    assert calls[("POST /rest/com/vmware/cis/tagging/tag", "ok")] == 3  # region, zone and the cluster's ownership
     # every call a phase made, plus the session log-outs after each step (not part of a phase)
     assert sum(calls.values()) >= sum(r["vsphereCalls"] for r in status(obj)["phaseHistory"])
     assert not [key for key in calls if key[1] == "error"]
@@ -154,7 +154,8 @@ def _check_effects_of_phases_1_to_7(bed: Any, obj: dict[str, Any]) -> None:
     finally:
         si.content.sessionManager.Logout()
     created = st["recorded"]["createdTags"]
-    assert len(created["tags"]) == 2 and len(created["attachments"]) == 2
+    # region, zone and ownership tags; region and zone attachments (CreateFolder attaches the ownership tag)
+    assert len(created["tags"]) == 3 and len(created["attachments"]) == 2
     # UpdateInfrastructure: target added (source kept until Cleanup), with its failure domain
     infra = admin.get("config.openshift.io/v1", "Infrastructure", "cluster")
     vcenters = [v["server"] for v in infra["spec"]["platformSpec"]["vsphere"]["vcenters"]]
