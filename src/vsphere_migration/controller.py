@@ -97,10 +97,10 @@ DELETION_RETRY = 10.0
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)
-def guard_deletion(body: kopf.Body, spec: kopf.Spec, status: kopf.Status, **_: Any) -> None:
+def guard_deletion(body: kopf.Body, spec: kopf.Spec, status: kopf.Status, memo: kopf.Memo, **_: Any) -> None:
     """While a phase runs or rolls back, the migration stays (kopf keeps its finalizer and retries this): its
     backups are owned by it and would be garbage-collected with it, halfway through a change. Paused, or in
-    any other phase, it goes."""
+    any other phase, it goes, and so do its metric series."""
     phase, current = status.get("phase"), status.get("currentPhase") or "a phase"
     if phase in ACTIVE_PHASES and spec.get("state") != "Paused":
         message = (f"{current} is {'rolling back' if phase == 'RollingBack' else 'running'}: deleting now would "
@@ -108,3 +108,4 @@ def guard_deletion(body: kopf.Body, spec: kopf.Spec, status: kopf.Status, **_: A
                    "ends), then the deletion completes")
         kopf.warn(body, reason="DeletionBlocked", message=message)
         raise kopf.TemporaryError(message, delay=DELETION_RETRY)
+    memo.metrics.forget(body["metadata"]["namespace"], body["metadata"]["name"])

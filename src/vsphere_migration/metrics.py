@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -72,3 +73,11 @@ class MigrationMetrics:
             self.rollbacks.labels(finished.split(" ", 1)[1]).inc()
         if failed and last:
             self.failures.labels(last["name"]).inc()
+
+    def forget(self, namespace: str, name: str) -> None:
+        """Drop a deleted migration's series (its phase and progress would otherwise stay until a restart)."""
+        for phase in OVERALL_PHASES:
+            with contextlib.suppress(KeyError):
+                self.phase.remove(namespace, name, phase)
+        with contextlib.suppress(KeyError):
+            self.progress.remove(namespace, name)

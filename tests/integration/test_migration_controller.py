@@ -182,6 +182,9 @@ def test_a_migration_with_a_phase_running_is_not_deleted_until_paused(bed: Any) 
     while any(m["metadata"]["name"] == name for m in cluster.admin.list_objects(API, KIND, MIGRATION_NAMESPACE)):
         assert time.monotonic() < deadline, "the paused migration was not deleted"
         time.sleep(0.5)
+    # its series go with it (they would otherwise report a phase until the controller restarts)
+    assert not [labels for (sample, labels) in scrape(bed.metrics_port) if sample in (
+        "vsphere_migration_phase", "vsphere_migration_progress_percent") and dict(labels).get("name") == name]
 
 
 def _wait_event(cluster: Any, name: str, words: str, timeout: float = 60.0) -> str:
