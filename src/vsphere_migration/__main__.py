@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     from platform_common.kube import api_client
 
     return operator_main("vsphere-migration-controller", __doc__ or "", argv,
-                         lambda: importlib.import_module("vsphere_migration.controller"), api_client)
+                         lambda: importlib.import_module("vsphere_migration.controller").metrics(), api_client)
 
 
 if __name__ == "__main__":

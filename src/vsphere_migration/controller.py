@@ -49,13 +49,21 @@ def api_client() -> k8s.ApiClient:
 install_startup(GROUP, api_client)
 
 
+@functools.cache
+def metrics() -> MigrationMetrics:
+    """The process's metrics, served from the moment the process starts: a replica waiting for the Lease
+    answers the scrape too (its target is up, with no migration series)."""
+    served = MigrationMetrics()
+    serve(served.registry, METRICS_PORT)
+    return served
+
+
 @kopf.on.startup()
 def connect(memo: kopf.Memo, **_: Any) -> None:
     """The clients every migration's handler shares (kopf copies the operator's memo into each object's)."""
     memo.cluster = Cluster(api_client())
     memo.calls = CallLog(keep=200)
-    memo.metrics = MigrationMetrics()
-    serve(memo.metrics.registry, METRICS_PORT)
+    memo.metrics = metrics()
 
 
 def kill_point(finished: str | None, where: str) -> None:

@@ -51,7 +51,7 @@ def bed(kube_cluster: Any, vcsim_factory: Any, tmp_path_factory: pytest.TempPath
     try:
         yield Bed
     finally:
-        controller.stop()
+        Bed.process.stop()  # a test may have replaced the first process
         delete_migrations(kube_cluster)
 
 
@@ -197,3 +197,47 @@ def _wait_event(cluster: Any, name: str, words: str, timeout: float = 60.0) -> s
     seen = [e.get("message") for e in cluster.admin.list_objects("v1", "Event", MIGRATION_NAMESPACE)
             if e["involvedObject"]["name"] == name]
     raise AssertionError(f"no event saying {words!r}; events: {seen}")
+
+
+def test_a_replica_waiting_for_the_lease_answers_its_probes_and_reconciles_nothing(bed: Any, tmp_path: Any) -> None:
+    """Another replica holds the Lease (renewed by the test): the waiting one serves /healthz and /metrics and
+    leaves a new migration alone; once the holder releases the Lease it takes over and reconciles."""
+
+    from kubernetes import client as k8s
+
+    from platform_common.kube import api_client
+    from platform_common.leader import LeaseElector
+
+    bed.process.stop()  # the module's controller reconciles without election: not while this test runs
+    holder = LeaseElector(k8s.CoordinationV1Api(api_client(str(bed.cluster.kubeconfig))), "default",
+                          "vsphere-migration-controller", "the-other-replica", duration=3.0, retry=0.5)
+    assert holder.try_acquire_or_renew()
+    holder.keep(lambda: None)
+    health, metrics_port = free_port(), free_port()
+    waiting = start_controller(tmp_path, bed.cluster.kubeconfig, name="waiting", extra_args=[
+        "--leader-elect", "--lease-namespace", "default", "--liveness", f"http://127.0.0.1:{health}/healthz"],
+        extra_env={"MIGRATION_METRICS_PORT": str(metrics_port), "LEADER_ELECTION_LEASE_SECONDS": "3"})
+    try:
+        _fresh(bed, "waits", mode="Automatic", rollbackOnFailure=False)
+        waiting.wait_until(lambda: _answers(f"http://127.0.0.1:{health}/healthz"), timeout=60)
+        assert not [s for s in scrape(metrics_port) if s[0] == "vsphere_migration_phase"]
+        time.sleep(2.0)
+        assert not status(get_migration(bed.cluster, "waits")).get("phase")  # untouched while another leads
+        holder.release()
+        wait_for(bed.cluster, "waits", lambda o: bool(status(o).get("completedPhases")), controller=waiting)
+    finally:
+        holder.release()
+        waiting.stop()
+        bed.process = start_controller(tmp_path / "again", bed.cluster.kubeconfig,
+                                       extra_env={"MIGRATION_METRICS_PORT": str(bed.metrics_port)})
+
+
+def _answers(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - a loopback test URL
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
