@@ -59,12 +59,12 @@ def categories(infra_id: str) -> list[Category]:
     return [REGION, ZONE, ownership(infra_id)]
 
 
-def reuse_problems(ctx: MigrationContext, skip: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """Existing categories on the target that this migration would have to reuse but cannot (read-only; the
-    categories named in `skip` are this migration's own)."""
-    target = ctx.target()
-    return [problem for wanted in categories(ctx.infra_id()) if wanted.name not in skip
-            for problem in category_problems(wanted, target.category(wanted.name), target.endpoint.address)]
+def reuse_problems(infra_id: str, existing: dict[str, dict[str, Any]], server: str,
+                   skip: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Existing categories (by name) this migration would have to reuse but cannot; the categories named in
+    `skip` are this migration's own."""
+    return [problem for wanted in categories(infra_id) if wanted.name not in skip
+            for problem in category_problems(wanted, existing.get(wanted.name), server)]
 
 
 class _Ledger:
@@ -90,30 +90,39 @@ class _Ledger:
             self.ctx.status.recorded.created_tags = self.data
 
 
-def _category(ledger: _Ledger, target: Any, wanted: Category) -> str:
+def _category(ledger: _Ledger, target: Any, wanted: Category, existing: dict[str, Any] | None) -> str:
     name = wanted.name
-    if name not in ledger.intended.categories and target.find_category(name) is None:
+    if existing is not None:
+        category = str(existing["id"])
+    else:
         ledger.intend("categories", name)
-    category, _new = target.ensure_category(name, list(wanted.associable), wanted.description)
+        category = target.create_category(name, list(wanted.associable), wanted.description)
     ledger.adopt("categories", name, category)
-    return str(category)
+    return category
 
 
-def _tag(ledger: _Ledger, target: Any, category_name: str, category: str, name: str,
-         description: str = "OpenShift failure domain") -> str:
-    key = f"{category_name}/{name}"
-    if key not in ledger.intended.tags and target.find_tag(name, category) is None:
-        ledger.intend("tags", key)
-    tag, _new = target.ensure_tag(name, category, description)
-    ledger.adopt("tags", key, tag)
-    return str(tag)
+class _Tags:
+    """Tags by category, read once per category and kept current as this phase creates them."""
+
+    def __init__(self, ledger: _Ledger, target: Any) -> None:
+        self.ledger, self.target = ledger, target
+        self.known: dict[str, dict[str, str]] = {}
+
+    def ensure(self, category_name: str, category: str, name: str, description: str) -> str:
+        tags = self.known.setdefault(category, self.target.tags_in(category))
+        key = f"{category_name}/{name}"
+        if name not in tags:
+            self.ledger.intend("tags", key)
+            tags[name] = self.target.create_tag(name, category, description)
+        self.ledger.adopt("tags", key, tags[name])
+        return tags[name]
 
 
 def _attach(ledger: _Ledger, target: Any, tag: str, obj: Any) -> None:
     attachment = [tag, type(obj).__name__.split(".")[-1], obj._moId]
-    if attachment not in ledger.intended.attachments and tag not in target.attached_tags(obj):
+    if tag not in target.attached_tags(obj):
         ledger.intend("attachments", attachment)
-    target.attach_tag(tag, obj)
+        target.attach_tag(tag, obj, checked=True)
     ledger.adopt("attachments", attachment, attachment)
 
 
@@ -122,19 +131,20 @@ class CreateTags(Phase):
 
     def execute(self, ctx: MigrationContext) -> Outcome:
         target, ledger = ctx.target(), _Ledger(ctx)
-        problems = reuse_problems(ctx, skip=ledger.intended.categories)
+        existing = target.categories()
+        problems = reuse_problems(ctx.infra_id(), existing, ctx.spec.target_vcenter.server, ledger.intended.categories)
         if problems:
             return failed("; ".join(problems))
-        region_category, zone_category, owner_category = (_category(ledger, target, c)
+        region_category, zone_category, owner_category = (_category(ledger, target, c, existing.get(c.name))
                                                           for c in categories(ctx.infra_id()))
-        owner = ownership(ctx.infra_id())
-        _tag(ledger, target, owner.name, owner_category, ctx.infra_id(), owner.description)
+        owner, tags = ownership(ctx.infra_id()), _Tags(ledger, target)
+        tags.ensure(owner.name, owner_category, ctx.infra_id(), owner.description)
         for fd in ctx.spec.failure_domains:
             for tag_name, category_name, category, path, kind in (
                 (fd.region, REGION_CATEGORY, region_category, f"/{fd.topology.datacenter}", vim.Datacenter),
                 (fd.zone, ZONE_CATEGORY, zone_category, fd.topology.compute_cluster, vim.ClusterComputeResource),
             ):
-                tag = _tag(ledger, target, category_name, category, tag_name)
+                tag = tags.ensure(category_name, category, tag_name, "OpenShift failure domain")
                 _attach(ledger, target, tag, target.require(path, kind, "tag target"))
         created = ledger.data
         return done(f"{len(created.tags)} tag(s) and {len(created.attachments)} attachment(s) created on "

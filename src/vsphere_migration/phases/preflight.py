@@ -145,7 +145,8 @@ class Preflight(Phase):
         try:
             ctx.source()
             paths = target_path_problems(ctx)
-            problems += paths or [*privilege_problems(ctx), *create_tags.reuse_problems(ctx)]
+            problems += paths or [*privilege_problems(ctx), *create_tags.reuse_problems(
+                ctx.infra_id(), ctx.target().categories(), target)]
         except VSphereError as exc:
             problems.append(str(exc))
         if problems:

@@ -249,47 +249,43 @@ class VSphereClient:
         self._rest_session = str(session)
         self.log.register_secret(self._rest_session)
 
-    def category(self, name: str) -> dict[str, Any] | None:
-        """The tag category called `name` (id, name, cardinality, associable_types), or None."""
+    def categories(self) -> dict[str, dict[str, Any]]:
+        """Every tag category by name (id, name, cardinality, associable_types): one listing, one read each."""
+        found = {}
         for category_id in self._rest("GET", "/rest/com/vmware/cis/tagging/category") or []:
             info = self._rest("GET", f"/rest/com/vmware/cis/tagging/category/id:{quote(category_id)}")
-            if info["name"] == name:
-                return dict(info)
-        return None
+            found[str(info["name"])] = dict(info)
+        return found
 
     def find_category(self, name: str) -> str | None:
-        info = self.category(name)
+        info = self.categories().get(name)
         return str(info["id"]) if info else None
 
-    def ensure_category(self, name: str, associable_types: list[str], description: str) -> tuple[str, bool]:
-        found = self.find_category(name)
-        if found is not None:
-            return found, False
+    def create_category(self, name: str, associable_types: list[str], description: str) -> str:
         spec = {"create_spec": {"name": name, "description": description, "cardinality": "SINGLE",
                                 "associable_types": associable_types}}
-        return str(self._rest("POST", "/rest/com/vmware/cis/tagging/category", spec)), True
+        return str(self._rest("POST", "/rest/com/vmware/cis/tagging/category", spec))
+
+    def tags_in(self, category_id: str) -> dict[str, str]:
+        """The category's tags, name → id."""
+        path = f"/rest/com/vmware/cis/tagging/tag/id:{quote(category_id)}?~action=list-tags-for-category"
+        found = {}
+        for tag_id in self._rest("POST", path) or []:
+            found[str(self._rest("GET", f"/rest/com/vmware/cis/tagging/tag/id:{quote(tag_id)}")["name"])] = tag_id
+        return found
 
     def find_tag(self, name: str, category_id: str) -> str | None:
-        path = f"/rest/com/vmware/cis/tagging/tag/id:{quote(category_id)}?~action=list-tags-for-category"
-        for tag_id in self._rest("POST", path) or []:
-            info = self._rest("GET", f"/rest/com/vmware/cis/tagging/tag/id:{quote(tag_id)}")
-            if info["name"] == name:
-                return str(tag_id)
-        return None
+        return self.tags_in(category_id).get(name)
 
-    def ensure_tag(self, name: str, category_id: str, description: str) -> tuple[str, bool]:
-        found = self.find_tag(name, category_id)
-        if found is not None:
-            return found, False
+    def create_tag(self, name: str, category_id: str, description: str) -> str:
         spec = {"create_spec": {"name": name, "description": description, "category_id": category_id}}
-        return str(self._rest("POST", "/rest/com/vmware/cis/tagging/tag", spec)), True
+        return str(self._rest("POST", "/rest/com/vmware/cis/tagging/tag", spec))
 
-    def attach_tag(self, tag_id: str, obj: Any) -> bool:
-        """Attach unless already attached; True when attached now."""
-        ref = {"object_id": {"id": obj._moId, "type": type(obj).__name__.split(".")[-1]}}
-        attached = self._rest("POST", "/rest/com/vmware/cis/tagging/tag-association?~action=list-attached-tags", ref)
-        if tag_id in (attached or []):
+    def attach_tag(self, tag_id: str, obj: Any, *, checked: bool = False) -> bool:
+        """Attach unless already attached (`checked`: the caller has just looked); True when attached now."""
+        if not checked and tag_id in self.attached_tags(obj):
             return False
+        ref = {"object_id": {"id": obj._moId, "type": type(obj).__name__.split(".")[-1]}}
         self._rest("POST", f"/rest/com/vmware/cis/tagging/tag-association/id:{quote(tag_id)}?~action=attach", ref)
         return True
 
