@@ -60,4 +60,3 @@ class CreateFolder(Phase):
             ctx.target().delete_folder_if_empty(path)
         ctx.status.recorded.created_folders = None
         return done(f"removed {len(created)} folder(s)")
-
