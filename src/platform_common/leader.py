@@ -146,14 +146,14 @@ class LeaseElector:
         self._stop.set()
         try:
             lease = self._read()
-            spec = (lease or {}).get("spec") or {}
-            if lease is None or spec.get("holderIdentity") != self.identity:
-                return
-            body = self._body(str(spec.get("acquireTime")), str(spec.get("renewTime")),
-                              int(spec.get("leaseTransitions") or 0), lease["metadata"]["resourceVersion"])
-            body["spec"]["holderIdentity"] = ""
-            body["spec"]["leaseDurationSeconds"] = 1
-            self.api.replace_namespaced_lease(self.name, self.namespace, body)
-            LOG.info("released the Lease %s/%s", self.namespace, self.name)
         except ApiException as exc:
-            LOG.warning("releasing Lease %s/%s: %s", self.namespace, self.name, api_message(exc))
+            LOG.warning("reading Lease %s/%s: %s", self.namespace, self.name, api_message(exc))
+            return
+        spec = (lease or {}).get("spec") or {}
+        if lease is None or spec.get("holderIdentity") != self.identity:
+            return
+        body = self._body(str(spec.get("acquireTime")), str(spec.get("renewTime")),
+                          int(spec.get("leaseTransitions") or 0), lease["metadata"]["resourceVersion"])
+        body["spec"].update(holderIdentity="", leaseDurationSeconds=1)
+        if self._write("replace", body):
+            LOG.info("released the Lease %s/%s", self.namespace, self.name)

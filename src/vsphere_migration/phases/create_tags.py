@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from ..api.models import PhaseName, TagLedger
 from ..context import MigrationContext
-from ..vsphere.client import vim
+from ..vsphere.client import object_type, vim
 from .base import Outcome, Phase, done, failed
 
 REGION_CATEGORY, ZONE_CATEGORY = "openshift-region", "openshift-zone"
@@ -119,7 +119,7 @@ class _Tags:
 
 
 def _attach(ledger: _Ledger, target: Any, tag: str, obj: Any) -> None:
-    attachment = [tag, type(obj).__name__.split(".")[-1], obj._moId]
+    attachment = [tag, object_type(obj), obj._moId]
     if tag not in target.attached_tags(obj):
         ledger.intend("attachments", attachment)
         target.attach_tag(tag, obj, checked=True)
@@ -156,8 +156,8 @@ class CreateTags(Phase):
             return done("no tags were created")
         target = ctx.target()
         _resolve_intended(target, created)
-        for tag, object_type, object_id in created.attachments:
-            target.detach_tag(tag, object_type, object_id)
+        for tag, kind, object_id in created.attachments:
+            target.detach_tag(tag, kind, object_id)
         for tag in created.tags:
             target.delete_tag(tag)
         for category in created.categories:
@@ -180,6 +180,6 @@ def _resolve_intended(target: Any, created: TagLedger) -> None:
         if tag_id and tag_id not in created.tags:
             created.tags.append(tag_id)
     for attachment in intended.attachments:
-        tag, object_type, object_id = attachment
-        if attachment not in created.attachments and tag in target.attached_tag_ids(object_type, object_id):
+        tag, kind, object_id = attachment
+        if attachment not in created.attachments and tag in target.attached_tag_ids(kind, object_id):
             created.attachments.append(attachment)

@@ -41,53 +41,47 @@ def unhealthy_operators(operators: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-def target_path_problems(ctx: MigrationContext) -> list[str]:
+def target_objects(ctx: MigrationContext) -> tuple[list[str], list[privileges.Need]]:
+    """Every target path of the failure domains, looked up once: what is missing, and the privileges each
+    object that exists needs."""
     target = ctx.target()
-    problems = []
+    problems: list[str] = []
+    needs = [privileges.Need("vCenter (root folder)", target.content.rootFolder, privileges.VCENTER)]
     for fd in ctx.spec.failure_domains:
         if fd.server != ctx.spec.target_vcenter.server:
             problems.append(f"failure domain {fd.name}: server {fd.server} is not the target vCenter "
                             f"{ctx.spec.target_vcenter.server}")
             continue
         t = fd.topology
-        checks: list[tuple[str, str, type]] = [
-            ("datacenter", f"/{t.datacenter}", vim.Datacenter), ("computeCluster", t.compute_cluster,
-                                                                  vim.ClusterComputeResource),
-            ("datastore", t.datastore, vim.Datastore), ("template", t.template, vim.VirtualMachine),
+        checks: list[tuple[str, str, type, str, tuple[str, ...]]] = [
+            ("datacenter", f"/{t.datacenter}", vim.Datacenter, f"datacenter {t.datacenter}", privileges.DATACENTER),
+            ("computeCluster", t.compute_cluster, vim.ClusterComputeResource, f"cluster {t.compute_cluster}",
+             privileges.CLUSTER),
+            ("datastore", t.datastore, vim.Datastore, f"datastore {t.datastore}", privileges.DATASTORE),
+            ("template", t.template, vim.VirtualMachine, f"template {t.template}", privileges.TEMPLATE),
         ]
         if t.resource_pool:
-            checks.append(("resourcePool", t.resource_pool, vim.ResourcePool))
-        for what, path, kind in checks:
+            checks.append(("resourcePool", t.resource_pool, vim.ResourcePool, f"resource pool {t.resource_pool}",
+                           privileges.RESOURCE_POOL))
+        found = {}
+        for what, path, kind, label, needed in checks:
             try:
-                target.require(path, kind, what)
+                found[what] = target.require(path, kind, what)
+                needs.append(privileges.Need(label, found[what], needed))
             except VSphereError as exc:
                 problems.append(f"failure domain {fd.name}: {exc}")
-        try:
-            networks = target.network_names(target.datacenter(t.datacenter))
+        if "datacenter" in found:  # a missing datacenter is already reported
+            networks = {n.name: n for n in found["datacenter"].network}
             problems += [f"failure domain {fd.name}: network {n!r} does not exist in datacenter {t.datacenter}"
                          for n in t.networks if n not in networks]
-        except VSphereError:
-            pass  # already reported as a missing datacenter
-    return problems
+            needs += [privileges.Need(f"network {n}", networks[n], privileges.NETWORK) for n in t.networks
+                      if n in networks]
+    return problems, needs
 
 
-def privilege_problems(ctx: MigrationContext) -> list[str]:
-    """The target user's privileges on every object the phases touch, from vCenter's own check (run once every
-    path is known to exist)."""
+def privilege_problems(ctx: MigrationContext, needs: list[privileges.Need]) -> list[str]:
+    """The target user's privileges on every object the phases touch, from vCenter's own check."""
     target = ctx.target()
-    needs = [privileges.Need("vCenter (root folder)", target.content.rootFolder, privileges.VCENTER)]
-    for fd in ctx.spec.failure_domains:
-        t = fd.topology
-        datacenter = target.datacenter(t.datacenter)
-        needs += [privileges.Need(f"datacenter {t.datacenter}", datacenter, privileges.DATACENTER),
-                  privileges.Need(f"cluster {t.compute_cluster}", target.find(t.compute_cluster), privileges.CLUSTER),
-                  privileges.Need(f"datastore {t.datastore}", target.find(t.datastore), privileges.DATASTORE),
-                  privileges.Need(f"template {t.template}", target.find(t.template), privileges.TEMPLATE)]
-        if t.resource_pool:
-            needs.append(privileges.Need(f"resource pool {t.resource_pool}", target.find(t.resource_pool),
-                                         privileges.RESOURCE_POOL))
-        needs += [privileges.Need(f"network {n.name}", n, privileges.NETWORK) for n in datacenter.network
-                  if n.name in t.networks]
     unique = list({(n.label, n.entity._moId): n for n in needs}.values())
     granted = target.granted_privileges([n.entity for n in unique],
                                         sorted({p for n in unique for p in n.privileges}))
@@ -144,8 +138,8 @@ class Preflight(Phase):
         problems += cluster_problems(ctx)
         try:
             ctx.source()
-            paths = target_path_problems(ctx)
-            problems += paths or [*privilege_problems(ctx), *create_tags.reuse_problems(
+            paths, needs = target_objects(ctx)
+            problems += paths or [*privilege_problems(ctx, needs), *create_tags.reuse_problems(
                 ctx.infra_id(), ctx.target().categories(), target)]
         except VSphereError as exc:
             problems.append(str(exc))

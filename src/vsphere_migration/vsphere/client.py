@@ -80,6 +80,11 @@ def _instrument(stub: Any, endpoint: Endpoint, log: CallLog) -> None:
     stub.InvokeMethod = logged(stub.InvokeMethod, method_call)
 
 
+def object_type(obj: Any) -> str:
+    """The vSphere type name of a managed object (e.g. Datacenter), as the tagging API names it."""
+    return type(obj).__name__.split(".")[-1]
+
+
 class VSphereClient:
     """One logged-in vCenter session (SOAP and REST)."""
 
@@ -149,9 +154,6 @@ class VSphereClient:
 
     def datacenter(self, name: str) -> Any:
         return self.require(f"/{name}", vim.Datacenter, "datacenter")
-
-    def network_names(self, datacenter: Any) -> set[str]:
-        return {n.name for n in datacenter.network}
 
     def session_user(self) -> str:
         """The logged-in user as vCenter names it in permissions (e.g. VSPHERE.LOCAL\\migrator)."""
@@ -285,12 +287,12 @@ class VSphereClient:
         """Attach unless already attached (`checked`: the caller has just looked); True when attached now."""
         if not checked and tag_id in self.attached_tags(obj):
             return False
-        ref = {"object_id": {"id": obj._moId, "type": type(obj).__name__.split(".")[-1]}}
+        ref = {"object_id": {"id": obj._moId, "type": object_type(obj)}}
         self._rest("POST", f"/rest/com/vmware/cis/tagging/tag-association/id:{quote(tag_id)}?~action=attach", ref)
         return True
 
     def attached_tags(self, obj: Any) -> list[str]:
-        return self.attached_tag_ids(type(obj).__name__.split(".")[-1], obj._moId)
+        return self.attached_tag_ids(object_type(obj), obj._moId)
 
     def attached_tag_ids(self, object_type: str, object_id: str) -> list[str]:
         ref = {"object_id": {"id": object_id, "type": object_type}}
