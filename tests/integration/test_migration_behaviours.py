@@ -25,6 +25,7 @@ from testenv.migration import (
     reconcile_once,
     set_state,
     status,
+    with_session,
 )
 from testenv.openshift import (
     INFRA_ID,
@@ -338,13 +339,8 @@ def test_preflight_names_the_privileges_the_target_user_lacks_and_passes_once_th
 
 
 def _admin_privileges(bed: Any) -> list[str]:
-    from testenv.migration import vsphere_session
-
-    si = vsphere_session(bed.tgt)
-    try:
-        return list(next(r for r in si.content.authorizationManager.roleList if r.name == "Admin").privilege)
-    finally:
-        si.content.sessionManager.Logout()
+    return list(with_session(bed.tgt, lambda si: next(
+        r for r in si.content.authorizationManager.roleList if r.name == "Admin").privilege))
 
 
 def test_the_folder_carries_the_clusters_ownership_tag_and_a_rollback_removes_both(bed: Any) -> None:
@@ -381,10 +377,4 @@ def test_an_existing_zone_category_is_reused_only_with_single_cardinality(bed: A
 
 
 def _folder_id(bed: Any, path: str) -> str:
-    from testenv.migration import vsphere_session
-
-    si = vsphere_session(bed.tgt)
-    try:
-        return str(si.content.searchIndex.FindByInventoryPath(path)._moId)
-    finally:
-        si.content.sessionManager.Logout()
+    return str(with_session(bed.tgt, lambda si: si.content.searchIndex.FindByInventoryPath(path)._moId))

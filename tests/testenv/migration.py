@@ -32,6 +32,15 @@ def vsphere_session(vcenter: VCenter) -> Any:
                         sslContext=context)
 
 
+def with_session(vcenter: VCenter, read: Callable[[Any], Any]) -> Any:
+    """`read(service_instance)` in a session of its own, logged out afterwards."""
+    si = vsphere_session(vcenter)
+    try:
+        return read(si)
+    finally:
+        si.content.sessionManager.Logout()
+
+
 def rename_vm(vcenter: VCenter, path: str, name: str) -> None:
     """Give the VM at `path` the name `name` (once: nothing happens when that name already exists)."""
     si = vsphere_session(vcenter)

@@ -11,7 +11,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import quote
 
-from testenv.migration import vsphere_session
+from testenv.migration import with_session
 from testenv.vcsim import VCenter
 
 TAGGING = "/rest/com/vmware/cis/tagging"
@@ -77,16 +77,8 @@ def vcenter_state(vcenter: VCenter) -> dict[str, Any]:
     return {
         "categories": sorted(f"{c['name']} ({c['cardinality']})" for c in categories.values()),
         "tags": dict(sorted(tags.items())),
-        "vm-folders": sorted(_with_session(vcenter, lambda si: [_path(f) for f in _folders(si)])),
+        "vm-folders": sorted(with_session(vcenter, lambda si: [_path(f) for f in _folders(si)])),
     }
-
-
-def _with_session(vcenter: VCenter, read: Any) -> Any:
-    si = vsphere_session(vcenter)
-    try:
-        return read(si)
-    finally:
-        si.content.sessionManager.Logout()
 
 
 def create_category(vcenter: VCenter, name: str, cardinality: str, associable_types: list[str]) -> None:
@@ -110,4 +102,4 @@ def wipe_migration_leftovers(vcenter: VCenter) -> None:
                 while task.info.state not in ("success", "error"):
                     time.sleep(0.05)
 
-    _with_session(vcenter, destroy_top_level_folders)
+    with_session(vcenter, destroy_top_level_folders)
