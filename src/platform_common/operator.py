@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import kopf
 
-from .leader import LeaseElector
+from .leader import LeaseElector, check_timings
 
 
 def install_startup(annotation_prefix: str, load_client: Callable[[], Any], *, server_timeout: int = 60) -> None:
@@ -91,16 +91,20 @@ def standby_health(endpoint: str | None) -> Iterator[None]:
 
 
 def lease_elector(prog: str, args: argparse.Namespace, load_client: Callable[[], Any]) -> LeaseElector | None:
-    """The Lease candidate the command line asks for, or None (timings from LEADER_ELECTION_LEASE_SECONDS, in
-    client-go's proportions: renew deadline 2/3 of it, a retry every 2/15)."""
+    """The Lease candidate the command line asks for, or None. Timings: LEADER_ELECTION_LEASE_SECONDS (15),
+    LEADER_ELECTION_RENEW_DEADLINE_SECONDS and LEADER_ELECTION_RETRY_SECONDS (by default in client-go's
+    proportions: 2/3 and 2/15 of the duration); ValueError unless retry < renew deadline < duration."""
     if not args.leader_elect:
         return None
     from kubernetes import client as k8s
 
     duration = float(os.environ.get("LEADER_ELECTION_LEASE_SECONDS", "15"))
+    renew_deadline = float(os.environ.get("LEADER_ELECTION_RENEW_DEADLINE_SECONDS", duration * 2 / 3))
+    retry = float(os.environ.get("LEADER_ELECTION_RETRY_SECONDS", duration * 2 / 15))
+    check_timings(duration, renew_deadline, retry)  # before any connection: a bad setting is a start-up error
     identity = os.environ.get("POD_NAME") or f"{socket.gethostname()}-{os.getpid()}"
     return LeaseElector(k8s.CoordinationV1Api(load_client()), args.lease_namespace, args.lease_name or prog,
-                        identity, duration=duration, renew_deadline=duration * 2 / 3, retry=duration * 2 / 15)
+                        identity, duration=duration, renew_deadline=renew_deadline, retry=retry)
 
 
 def operator_main(prog: str, description: str, argv: list[str] | None, register: Callable[[], object],
@@ -123,6 +127,9 @@ def operator_main(prog: str, description: str, argv: list[str] | None, register:
         parser.add_argument("--lease-namespace", default=os.environ.get("POD_NAMESPACE", "default"),
                             help="the Lease's namespace (default: POD_NAMESPACE, else default)")
     args = parser.parse_args(argv)
+    try:
+        elector = lease_elector(prog, args, load_client) if load_client is not None else None
+    except ValueError as exc:
+        parser.error(f"LEADER_ELECTION_* settings: {exc}")
     register()
-    elector = lease_elector(prog, args, load_client) if load_client is not None else None
     return run_operator(args.namespace or [], args.liveness, args.verbose, elector)

@@ -44,6 +44,7 @@ class MigrationContext:
     log: CallLog
     events: list[Event] = field(default_factory=list)
     finished: str | None = None  # "execute <Phase>" / "rollback <Phase>" when this step completed one
+    resource_version: str | None = None  # the migration's version this step's writes are computed from
     _sessions: dict[str, VSphereClient] = field(default_factory=dict)
 
     @property
@@ -58,8 +59,16 @@ class MigrationContext:
         API server *before* the side effect it describes: a controller killed after the side effect then still
         finds the record."""
         setattr(self.status.recorded, field, value)
-        persisted = self.status.recorded.model_dump(by_alias=True, mode="json", include={field})
-        self.cluster.patch_status(MIGRATIONS, self.namespace, self.name, {"recorded": persisted})
+        self.persist({"recorded": self.status.recorded.model_dump(by_alias=True, mode="json", include={field})})
+
+    def persist(self, patch: dict[str, Any]) -> None:
+        """Write part of the status now, fenced: only onto the version this step read (or last wrote). A
+        conflict (another writer since, e.g. a new leader) raises ClusterError 409 and the step ends before its
+        side effect; the next reconcile starts again from what the API server holds."""
+        written = self.cluster.patch_status(MIGRATIONS, self.namespace, self.name, patch,
+                                            resource_version=self.resource_version)
+        if self.resource_version is not None:
+            self.resource_version = str((written.get("metadata") or {}).get("resourceVersion") or "") or None
 
     def timeout_at(self, phase: PhaseName) -> str | None:
         """When the running step (execution, or rollback while rolling back) of `phase` times out."""

@@ -1,15 +1,15 @@
-"""kopf handlers: one timer per migration drives `reconcile`; its new status goes out through kopf's `patch`.
+"""kopf handlers: one timer per migration drives `reconcile`; the controller writes the new status itself,
+fenced by the resourceVersion the step started from.
 
-The timer interval is the requeue period (MIGRATION_RECONCILE_INTERVAL seconds, default 5); a phase that asks to
-be requeued sooner just runs on the next tick. Timers of one object never overlap. The process's clients live in
-kopf's `memo` (set at start-up); kopf writes the status patch after the handler returns and retries a failed
-write itself.
+The timer ticks every MIGRATION_RECONCILE_INTERVAL seconds (default 1); a tick does nothing until the delay the
+last step asked for has passed (a phase waiting on machines polls every few seconds, an idle migration every
+30 s), except that a change to the spec (a new generation: an approval, Pause, Rollback) is acted on at the
+next tick. Timers of one object never overlap. The process's clients live in kopf's `memo` (set at start-up).
 
-Kill points (tests only): with VSPHERE_MIGRATION_KILL_PLAN naming a file of lines such as
-`execute DisableCVO before-status` or `rollback CreateTags after-status`, the process exits (code 137, as
-after SIGKILL) once a step completed that phase — before its status is written (in the handler), or after kopf
-wrote it (at the start of the object's next tick, before anything else runs) — once per line: the line is moved
-to `<file>.fired` first. The end-to-end tier uses it to resume from every such point.
+Fencing: every status write, those a step makes ahead of a side effect and the one after it, names the
+resourceVersion it was computed from. A write that conflicts (another writer since: a new leader, an operator's
+edit, kopf's own finalizer) is dropped and the next tick starts again from what the API server holds, so a
+deposed leader never overwrites its successor's status.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from pathlib import Path
+import time
 from typing import Any
 
 import kopf
@@ -29,15 +29,13 @@ from platform_common.operator import install_startup
 
 from .api.models import GROUP, PLURAL, VERSION
 from .metrics import MigrationMetrics
-from .openshift.cluster import Cluster
+from .openshift.cluster import MIGRATIONS, Cluster, ClusterError
 from .reconcile import reconcile
 from .vsphere.calllog import CallLog
 
 LOG = logging.getLogger("vsphere_migration.controller")
-INTERVAL = float(os.environ.get("MIGRATION_RECONCILE_INTERVAL", "5"))
+INTERVAL = float(os.environ.get("MIGRATION_RECONCILE_INTERVAL", "1"))
 METRICS_PORT = int(os.environ.get("MIGRATION_METRICS_PORT", "9090"))
-KILL_PLAN_ENV = "VSPHERE_MIGRATION_KILL_PLAN"
-KILLED_EXIT = 137
 
 
 @functools.cache
@@ -66,34 +64,41 @@ def connect(memo: kopf.Memo, **_: Any) -> None:
     memo.metrics = metrics()
 
 
-def kill_point(finished: str | None, where: str) -> None:
-    """Exit here when the kill plan lists this point (see the module docstring); a no-op without a plan."""
-    plan_file = os.environ.get(KILL_PLAN_ENV)
-    if not plan_file or finished is None:
-        return
-    plan, point = Path(plan_file), f"{finished} {where}"
-    lines = plan.read_text().splitlines()
-    if point not in lines:
-        return
-    plan.write_text("".join(f"{line}\n" for line in lines if line != point))
-    with Path(f"{plan_file}.fired").open("a") as fired:
-        fired.write(f"{point}\n")
-    LOG.warning("kill point %s reached: exiting", point)
-    os._exit(KILLED_EXIT)
+def due(memo: kopf.Memo, meta: dict[str, Any]) -> bool:
+    """Whether this tick reconciles: the delay the last step asked for has passed or the spec changed, and the
+    object seen is not the one the last written status was computed from (the watch has delivered the write)."""
+    if meta.get("resourceVersion") is not None and meta.get("resourceVersion") == memo.get("superseded"):
+        return False
+    return bool(meta.get("generation") != memo.get("generation") or time.monotonic() >= memo.get("not_before", 0.0))
+
+
+def write_status(cluster: Cluster, meta: dict[str, Any], patch: dict[str, Any], version: str | None) -> bool:
+    """Write the step's status onto `version`; False when it was dropped (a conflict, or the API unreachable)."""
+    if not patch:
+        return True
+    try:
+        cluster.patch_status(MIGRATIONS, meta["namespace"], meta["name"], patch, resource_version=version)
+    except ClusterError as exc:
+        LOG.warning("status of %s/%s not written (%s); reading it again", meta["namespace"], meta["name"], exc)
+        return False
+    return True
 
 
 @kopf.timer(GROUP, VERSION, PLURAL, interval=INTERVAL, initial_delay=0.5)
-def drive(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None:
-    kill_point(memo.get("finished"), "after-status")  # the last tick's status has been written by kopf
-    memo.finished = None
+def drive(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     raw = dict(body)
-    result = reconcile(raw, memo.cluster, memo.calls)
-    kill_point(result.finished, "before-status")
-    status_patch = kube.merge_patch(dict(raw.get("status") or {}), result.status)
-    if status_patch:
-        patch.status.update(status_patch)
-    memo.finished = result.finished
     meta = raw["metadata"]
+    if not due(memo, meta):
+        return
+    result = reconcile(raw, memo.cluster, memo.calls)
+    patch = kube.merge_patch(dict(raw.get("status") or {}), result.status)
+    written = write_status(memo.cluster, meta, patch, result.resource_version)
+    changed = bool(patch) or result.resource_version != meta.get("resourceVersion")
+    memo.generation = meta.get("generation")
+    memo.superseded = meta.get("resourceVersion") if written and changed else None
+    memo.not_before = time.monotonic() + ((result.delay or 0.0) if written else 0.0)
+    if not written:
+        return
     memo.metrics.record(meta["namespace"], meta["name"], result.status, result.finished,
                         any(e.reason == "PhaseFailed" for e in result.events), result.calls)
     for event in result.events:

@@ -17,7 +17,7 @@ from platform_common.clock import seconds_since, stamp
 from .api.models import Condition, MigrationSpec, MigrationStatus, PhaseName, PhaseRecord
 from .context import Event, MigrationContext
 from .openshift.cluster import Cluster, ClusterError
-from .phases import REGISTRY, Outcome, failed, requeue
+from .phases import REGISTRY, Outcome, done, failed, requeue
 from .statemachine import Decision, decide, next_phase, progress
 from .vsphere.calllog import CallLog
 from .vsphere.client import TaskStillRunning, VSphereError, vmodl
@@ -25,6 +25,7 @@ from .vsphere.client import TaskStillRunning, VSphereError, vmodl
 LOG = logging.getLogger("vsphere_migration.reconcile")
 RECENT_CALLS_IN_STATUS = 20
 IDLE_DELAY, RUNNING_DELAY, TRANSIENT_RETRY, ROLLBACK_RETRY = 30.0, 0.0, 2.0, 2.0
+CONFLICT = 409
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Result:
     events: list[Event] = field(default_factory=list)
     finished: str | None = None  # "execute <Phase>" / "rollback <Phase>": the step completed that phase
     calls: list[dict[str, Any]] = field(default_factory=list)  # the vSphere calls this step made (summaries)
+    resource_version: str | None = None  # the version the status write must be fenced with (the step's last)
 
 
 def set_condition(status: MigrationStatus, type_: str, value: bool, reason: str, message: str,
@@ -58,13 +60,26 @@ def _retrying(status: MigrationStatus, phase: PhaseName, transient: bool, messag
                   message if transient else "", None)
 
 
-def _running_record(status: MigrationStatus, phase: PhaseName) -> PhaseRecord:
+def _running_record(status: MigrationStatus, phase: PhaseName) -> tuple[PhaseRecord, bool]:
+    """The phase's Running record, and whether it is new (the phase starts with this step)."""
     last = status.phase_history[-1] if status.phase_history else None
-    if last is None or last.name != phase or last.result != "Running":
-        last = PhaseRecord(name=phase, result="Running", start_time=stamp())
-        status.phase_history.append(last)
-        status.current_phase_start_time = last.start_time
-    return last
+    if last is not None and last.name == phase and last.result == "Running":
+        return last, False
+    last = PhaseRecord(name=phase, result="Running", start_time=stamp())
+    status.phase_history.append(last)
+    status.current_phase_start_time = last.start_time
+    return last, True
+
+
+def _persist_start(ctx: MigrationContext) -> Outcome:
+    """Persist that the phase started before its first side effect: a controller that dies anywhere inside the
+    phase leaves a Running record, so a rollback requested afterwards undoes this phase too."""
+    status = ctx.status
+    ctx.persist({"phase": status.phase, "currentPhase": status.current_phase and status.current_phase.value,
+                 "currentPhaseStartTime": status.current_phase_start_time,
+                 "phaseHistory": [r.model_dump(by_alias=True, exclude_none=True, mode="json")
+                                  for r in status.phase_history]})
+    return done()
 
 
 def _guarded(step: Any, ctx: MigrationContext) -> Outcome:
@@ -72,6 +87,9 @@ def _guarded(step: Any, ctx: MigrationContext) -> Outcome:
         outcome: Outcome = step(ctx)
         return outcome
     except ClusterError as exc:
+        if exc.status == CONFLICT:
+            return requeue(TRANSIENT_RETRY, "the migration changed since this step read it (another writer); "
+                           "reading it again", transient=True)
         return requeue(TRANSIENT_RETRY, f"retrying after a transient API error: {exc}", transient=True) \
             if exc.transient else failed(str(exc))
     except TaskStillRunning as exc:
@@ -89,10 +107,13 @@ def _execute(ctx: MigrationContext, decision: Decision) -> float | None:
     status, phase_name = ctx.status, decision.phase
     assert phase_name is not None
     phase = REGISTRY[phase_name]
-    record = _running_record(status, phase_name)
+    record, started = _running_record(status, phase_name)
     status.phase, status.current_phase = "Running", phase_name
     calls_before = ctx.log.total
-    if seconds_since(record.start_time) > ctx.spec.timeout_seconds(phase_name):
+    start = _guarded(_persist_start, ctx) if started else done()
+    if start.kind != "done":
+        outcome = start
+    elif seconds_since(record.start_time) > ctx.spec.timeout_seconds(phase_name):
         outcome = failed(f"{phase_name.value} timed out after {ctx.spec.timeout_seconds(phase_name):.0f}s: "
                          f"{record.message or 'no progress'}")
     else:
@@ -196,8 +217,10 @@ def reconcile(body: dict[str, Any], cluster: Cluster, log: CallLog) -> Result:
         spec = MigrationSpec.model_validate(body.get("spec") or {})
     except ValidationError as exc:
         status_in.phase, status_in.message = "Failed", f"invalid spec: {exc.errors()[0]['msg']}"
-        return Result(status_in.model_dump(by_alias=True, exclude_none=True, mode="json"), None)
-    ctx = MigrationContext(meta["name"], meta["namespace"], meta["uid"], spec, status_in, cluster, log)
+        return Result(status_in.model_dump(by_alias=True, exclude_none=True, mode="json"), None,
+                      resource_version=meta.get("resourceVersion"))
+    ctx = MigrationContext(meta["name"], meta["namespace"], meta["uid"], spec, status_in, cluster, log,
+                           resource_version=meta.get("resourceVersion"))
     first_call = log.total
     try:
         delay = step(ctx, meta.get("generation"))
@@ -208,4 +231,4 @@ def reconcile(body: dict[str, Any], cluster: Cluster, log: CallLog) -> Result:
                   "durationMs": c.duration_ms, "outcome": c.outcome, "detail": c.detail} for c in new_calls]
     status = ctx.status.model_dump(by_alias=True, exclude_none=True, mode="json")
     status["recentCalls"] = (status.get("recentCalls", []) + summaries)[-RECENT_CALLS_IN_STATUS:]
-    return Result(status, delay, ctx.events, ctx.finished, summaries)
+    return Result(status, delay, ctx.events, ctx.finished, summaries, ctx.resource_version)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 
 from conftest import SHARED
 from testenv.e2e import MS_API, Bed, install_rbac, start_bed
+from testenv.killable import EXECUTIONS, KILLED_EXIT, PLAN
 from testenv.kube import ApiError
 from testenv.migration import approve, get_migration, set_state, start_controller, status
 from testenv.openshift import (
@@ -29,7 +29,6 @@ from testenv.processes import ServerProcess
 from testenv.simulator import SET_LABEL
 from vsphere_migration.api.crd import migration_crd
 from vsphere_migration.api.models import PHASES
-from vsphere_migration.controller import KILL_PLAN_ENV, KILLED_EXIT
 
 DONE = ("Succeeded", "Failed", "RolledBack")
 
@@ -181,14 +180,14 @@ def test_a_fault_in_each_phase_rolls_back_to_the_backups(bed: Bed, phase: str) -
 
 def run_through_kill_points(bed: Bed, name: str, plan: list[str], finished: Any,
                             timeout: float = 600) -> tuple[dict[str, Any], list[str]]:
-    """Drive the migration with a controller that exits at each kill point of the plan (once each), starting a
-    new controller every time one exits; returns the final object and the kill points that fired, in order."""
+    """Drive the migration with a controller (testenv.killable) that exits at each kill point of the plan (once
+    each), starting a new one every time one exits; returns the final object and the points that fired."""
     plan_file = bed.work / f"kill-plan-{name}"
     plan_file.write_text("".join(f"{point}\n" for point in plan))
     fired_file = Path(f"{plan_file}.fired")
     fired_file.unlink(missing_ok=True)
-    env = {KILL_PLAN_ENV: str(plan_file)}
-    bed.start_controller(f"controller-{name}-0", extra_env=env)
+    env = {PLAN: str(plan_file)}
+    bed.start_controller(f"controller-{name}-0", extra_env=env, killable=True)
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -200,7 +199,7 @@ def run_through_kill_points(bed: Bed, name: str, plan: list[str], finished: Any,
             if controller.process.poll() is not None:
                 assert controller.process.returncode == KILLED_EXIT, controller.log_tail(40)
                 restarts = len(fired_file.read_text().splitlines())
-                bed.start_controller(f"controller-{name}-{restarts}", extra_env=env)
+                bed.start_controller(f"controller-{name}-{restarts}", extra_env=env, killable=True)
             assert time.monotonic() < deadline, f"timed out at {status(obj)}"
             time.sleep(0.1)
     finally:
@@ -208,13 +207,20 @@ def run_through_kill_points(bed: Bed, name: str, plan: list[str], finished: Any,
     return obj, fired_file.read_text().splitlines() if fired_file.exists() else []
 
 
-@pytest.mark.parametrize("where", ["before-status", "after-status"])
-def test_a_kill_at_every_phase_resumes_to_a_complete_migration(bed: Bed, where: str) -> None:
-    """Automatic mode; the controller dies once right after each phase's side effects (before, or right after,
-    the status records them); every resume ends in one complete migration: each phase once, only the target."""
+# A deterministic sample of the unit tier's kill matrix (tests/unit/test_kill_matrix.py), on the real servers:
+# the controller dies right after the first write it makes inside each phase that writes (MonitorHealth only
+# reads), between the side effect and the status that records it.
+WRITING = [p.value for p in PHASES if p.value != "MonitorHealth"]
+# The rollback steps that write (the others have nothing to undo), in rollback order.
+ROLLBACK_WRITING = ["Cleanup", "ScaleOld", "RecreateCPMS", "CreateWorkers", "UpdateConfig", "UpdateInfrastructure",
+                    "CreateFolder", "CreateTags", "UpdateSecrets", "DisableCVO"]
+
+
+def test_a_kill_inside_every_phase_resumes_to_a_complete_migration(bed: Bed) -> None:
+    """Automatic mode; every resume ends in one complete migration: each phase once, only the target."""
     bed.reset()
-    name = f"kill-{where}"
-    plan = [f"execute {p.value} {where}" for p in PHASES]
+    name = "kill-inside"
+    plan = [f"execute {phase} 1" for phase in WRITING]
     bed.stop_controller()  # every step from the first on runs under the kill plan
     create(bed, name, mode="Automatic")
     obj, fired = run_through_kill_points(bed, name, plan, lambda o: status(o).get("phase") in DONE)
@@ -226,13 +232,33 @@ def test_a_kill_at_every_phase_resumes_to_a_complete_migration(bed: Bed, where: 
     bed.settled(bed.target.host)
 
 
-@pytest.mark.parametrize("where", ["before-status", "after-status"])
-def test_a_kill_at_every_rollback_step_still_restores_the_cluster(bed: Bed, where: str) -> None:
-    """A fault in the last phase rolls back all fifteen; the controller dies once right after each rollback
-    step; the cluster still ends as it was before the migration, the version operator's replicas included."""
+@pytest.mark.parametrize("phase", ["DisableCVO", "CreateTags", "UpdateConfig", "RestartPods", "CreateWorkers"])
+def test_a_rollback_requested_after_a_kill_inside_a_phase_restores_the_cluster(bed: Bed, phase: str) -> None:
+    """The controller dies inside the phase (after its first write); the operator asks for Rollback at once;
+    the phase that was cut short is rolled back too and the cluster ends as it was before."""
     bed.reset()
     before = bed.configuration()
-    name = f"kill-rollback-{where}"
+    name = f"kill-then-rollback-{phase.lower()}"
+    bed.stop_controller()
+    create(bed, name, mode="Automatic")
+    obj, fired = run_through_kill_points(bed, name, [f"execute {phase} 1"], lambda o: bed.controller is not None
+                                         and bed.controller.name.endswith("-1"))
+    set_state(bed.cluster, name, "Rollback")
+    obj = bed.wait(name, lambda o: status(o).get("phase") in DONE, timeout=300)
+    st = status(obj)
+    assert fired == [f"execute {phase} 1"]
+    assert st["phase"] == "RolledBack", st["message"]
+    assert phase in st["rolledBackPhases"]
+    assert bed.configuration() == before
+    bed.settled(bed.source.host)
+
+
+def test_a_kill_inside_every_rollback_step_still_restores_the_cluster(bed: Bed) -> None:
+    """A fault in the last phase rolls back all fifteen; the controller dies right after the first write of
+    each rollback step that writes; the cluster still ends as it was before the migration."""
+    bed.reset()
+    before = bed.configuration()
+    name = "kill-rollback-inside"
     create(bed, name)
     approve_until(bed, name, PHASES[-2].value)
     bed.wait(name, lambda o: status(o).get("currentPhase") == PHASES[-1].value
@@ -240,7 +266,7 @@ def test_a_kill_at_every_rollback_step_still_restores_the_cluster(bed: Bed, wher
     bed.stop_controller()  # the failing phase and every rollback step run under the kill plan
     inject(bed, FAULTS[PHASES[-1].value])
     approve(bed.cluster, name, [p.value for p in PHASES])
-    plan = [f"rollback {p.value} {where}" for p in reversed(PHASES)]
+    plan = [f"rollback {p} 1" for p in ROLLBACK_WRITING]
     obj, fired = run_through_kill_points(bed, name, plan, lambda o: status(o).get("phase") in DONE)
     st = status(obj)
     assert st["phase"] == "RolledBack", st["message"]
@@ -414,34 +440,36 @@ def test_worker_rollout_progress_per_failure_domain_and_a_stalled_old_machine_na
 LEASE = ("coordination.k8s.io/v1", "Lease", "vsphere-migration-controller", "vsphere-migration")
 
 
-def test_two_replicas_with_leader_election_finish_the_migration_when_the_leader_is_killed_at_random_phases(
+def test_two_replicas_with_leader_election_finish_the_migration_when_the_leader_is_killed_after_every_phase(
         bed: Bed) -> None:
     """Two controller processes under the deploy RBAC, each a candidate for the Lease; the one leading is
-    SIGKILLed after three random phases (and a new candidate started, as the Deployment would); the other takes
-    the Lease and the migration ends Succeeded, every phase run exactly once, only the target left."""
+    SIGKILLed as soon as each phase but the last has completed (and a new candidate started, as the Deployment
+    would); the other takes the Lease and the migration ends Succeeded with every phase executed exactly once
+    (counted where it happens, in every process), only the target left."""
     bed.reset()
     bed.stop_controller()
     with contextlib.suppress(ApiError):
         bed.cluster.admin.delete(*LEASE)
-    seed = random.randrange(1 << 30)
-    kill_after = sorted(random.Random(seed).sample(range(1, len(PHASES) - 1), 3))
+    executions = bed.work / "leader-executions"
+    executions.unlink(missing_ok=True)
     replicas: dict[str, ServerProcess] = {}
+    killed: list[str] = []
 
     def launch() -> None:
-        name = f"replica-{len(replicas) + sum(1 for _ in killed)}"
-        replicas[name] = start_controller(bed.work, bed.kubeconfig, interval=0.2, name=name, extra_args=[
-            "--leader-elect", "--lease-namespace", LEASE[3]], extra_env={
-            "POD_NAME": name, "LEADER_ELECTION_LEASE_SECONDS": "3", "MIGRATION_METRICS_PORT": "0"})
+        name = f"replica-{len(replicas) + len(killed)}"
+        replicas[name] = start_controller(bed.work, bed.kubeconfig, interval=0.2, name=name, killable=True,
+                                          extra_args=["--leader-elect", "--lease-namespace", LEASE[3]], extra_env={
+            "POD_NAME": name, "LEADER_ELECTION_LEASE_SECONDS": "3", "MIGRATION_METRICS_PORT": "0",
+            EXECUTIONS: str(executions)})
 
-    killed: list[str] = []
     try:
         launch()
         launch()
         create(bed, "leader-e2e", mode="Automatic")
-        for count in kill_after:
+        for count in range(1, len(PHASES)):
             obj = bed.wait("leader-e2e", lambda o, n=count: len(status(o).get("completedPhases") or []) >= n
                            or status(o).get("phase") in DONE, timeout=300)
-            assert status(obj)["phase"] == "Running", (seed, status(obj)["message"])
+            assert status(obj)["phase"] == "Running", status(obj)["message"]
             leader = bed.cluster.admin.get(*LEASE)["spec"]["holderIdentity"]
             replicas.pop(leader).process.kill()
             killed.append(leader)
@@ -452,9 +480,9 @@ def test_two_replicas_with_leader_election_finish_the_migration_when_the_leader_
             process.stop()
         bed.start_controller()
     st = status(obj)
-    assert st["phase"] == "Succeeded", (seed, st["message"])
+    assert st["phase"] == "Succeeded", st["message"]
     assert st["completedPhases"] == [p.value for p in PHASES]
-    assert [r["name"] for r in st["phaseHistory"]] == [p.value for p in PHASES], seed  # none run twice
+    assert executions.read_text().splitlines() == [f"execute {p.value}" for p in PHASES]  # none run twice
     assert bed.references_only_target() == []
     lease = bed.cluster.admin.get(*LEASE)["spec"]
-    assert len(set(killed)) == 3 and lease["leaseTransitions"] >= 3, (seed, killed, lease)
+    assert len(set(killed)) == len(PHASES) - 1 and lease["leaseTransitions"] >= len(killed), (killed, lease)

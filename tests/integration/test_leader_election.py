@@ -39,12 +39,13 @@ def test_one_holder_at_a_time_and_a_clean_release_hands_over_at_once(candidates:
     assert not first.try_acquire_or_renew()
 
 
-def test_a_silent_holder_is_replaced_only_after_the_lease_duration(candidates: Any) -> None:
-    holder, waiting = candidates("holder"), candidates("waiting", duration=1.5)
+def test_a_silent_holder_is_replaced_only_after_the_lease_s_own_duration(candidates: Any) -> None:
+    """The waiting candidate is configured with a shorter duration than the Lease says: the Lease's wins."""
+    holder, waiting = candidates("holder", duration=3.0), candidates("waiting", duration=1.5)
     assert holder.try_acquire_or_renew()
     start = time.monotonic()
     waiting.acquire()  # the holder never renews again (a killed process)
-    assert time.monotonic() - start >= 1.5
+    assert time.monotonic() - start >= 3.0
     lease = waiting.api.read_namespaced_lease(waiting.name, NAMESPACE)
     assert lease.spec.holder_identity == "waiting" and lease.spec.lease_transitions == 1
 

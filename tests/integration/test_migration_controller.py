@@ -210,7 +210,8 @@ def test_a_replica_waiting_for_the_lease_answers_its_probes_and_reconciles_nothi
 
     bed.process.stop()  # the module's controller reconciles without election: not while this test runs
     holder = LeaseElector(k8s.CoordinationV1Api(api_client(str(bed.cluster.kubeconfig))), "default",
-                          "vsphere-migration-controller", "the-other-replica", duration=3.0, retry=0.5)
+                          "vsphere-migration-controller", "the-other-replica", duration=3.0, renew_deadline=2.0,
+                          retry=0.5)
     assert holder.try_acquire_or_renew()
     holder.keep(lambda: None)
     health, metrics_port = free_port(), free_port()

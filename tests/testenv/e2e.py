@@ -58,9 +58,11 @@ class Bed:
     controller: ServerProcess | None = None
     policies: list[str] = field(default_factory=list)
 
-    def start_controller(self, name: str = "controller", extra_env: dict[str, str] | None = None) -> ServerProcess:
+    def start_controller(self, name: str = "controller", extra_env: dict[str, str] | None = None, *,
+                         killable: bool = False) -> ServerProcess:
         self.stop_controller()
-        self.controller = start_controller(self.work, self.kubeconfig, interval=0.2, name=name, extra_env=extra_env)
+        self.controller = start_controller(self.work, self.kubeconfig, interval=0.2, name=name, extra_env=extra_env,
+                                           killable=killable)
         return self.controller
 
     def stop_controller(self) -> None:

@@ -61,11 +61,31 @@ def prepare_target(target: VCenter) -> None:
 
 
 def start_controller(work: Path, kubeconfig: Path, *, interval: float = 0.3, name: str = "controller",
-                     extra_env: dict[str, str] | None = None, extra_args: list[str] | None = None) -> ServerProcess:
+                     extra_env: dict[str, str] | None = None, extra_args: list[str] | None = None,
+                     killable: bool = False, server: str | None = None) -> ServerProcess:
+    """The controller process; `killable`: through testenv.killable (kill plan and execution log from
+    extra_env); `server`: reach the API server at this address instead (e.g. through a proxy)."""
     env = {"KUBECONFIG": str(kubeconfig), "MIGRATION_RECONCILE_INTERVAL": str(interval),
-           "PYTHONPATH": str(REPO / "src"), **(extra_env or {})}
-    return ServerProcess(name, [sys.executable, "-m", "vsphere_migration", "--namespace", MIGRATION_NAMESPACE,
+           "PYTHONPATH": f"{REPO / 'src'}:{REPO / 'tests'}", **(extra_env or {})}
+    if server is not None:
+        env["KUBECONFIG"] = str(kubeconfig_for(kubeconfig, server, work / f"kubeconfig-{name}"))
+    module = "testenv.killable" if killable else "vsphere_migration"
+    return ServerProcess(name, [sys.executable, "-m", module, "--namespace", MIGRATION_NAMESPACE,
                                 *(extra_args or [])], work, env=env)
+
+
+def kubeconfig_for(kubeconfig: Path, server: str, path: Path) -> Path:
+    """A copy of `kubeconfig` whose cluster is reached at `server` (https://host:port), the serving
+    certificate still verified for its own name."""
+    import yaml
+
+    config = yaml.safe_load(kubeconfig.read_text())
+    for cluster in config["clusters"]:
+        original = cluster["cluster"]["server"]
+        cluster["cluster"]["server"] = server
+        cluster["cluster"]["tls-server-name"] = original.split("://", 1)[1].rsplit(":", 1)[0]
+    path.write_text(yaml.safe_dump(config))
+    return path
 
 
 def get_migration(cluster: Cluster, name: str) -> Obj:

@@ -250,6 +250,9 @@ class Recorded(StatusModel):
     created_folders: list[str] | None = Field(None, description="CreateFolder: folder paths it created")
     restarted_pods: dict[str, list[str]] | None = Field(None, description="RestartPods: 'namespace label=value' → "
                                                         "uids of the pods it deleted")
+    config_restart: dict[str, list[str]] | None = Field(None, description="UpdateConfig's rollback: 'namespace "
+                                                        "label=value' → uids of the pods to restart once the "
+                                                        "restored cloud-provider-config is written")
     rollback_since: dict[str, str] = Field(default_factory=dict, description="phase → when its rollback began")
 
     @model_validator(mode="before")

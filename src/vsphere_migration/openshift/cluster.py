@@ -63,6 +63,7 @@ class Cluster:
         self.apps = k8s.AppsV1Api(api_client)
         self.custom = k8s.CustomObjectsApi(api_client)
         self.extensions = k8s.ApiextensionsV1Api(api_client)
+        self.coordination = k8s.CoordinationV1Api(api_client)
 
     @staticmethod
     def call(action: str, fn: Callable[[], T], *, missing_ok: bool = False) -> T | None:
@@ -145,12 +146,17 @@ class Cluster:
         return self.must(f"patch {plural} {namespace}/{name}", lambda: self.custom.patch_namespaced_custom_object(
             group, version, namespace, plural, name, patch))
 
-    def patch_status(self, kind: ApiResource, namespace: str, name: str, patch: Obj) -> Obj:
-        """A JSON merge patch of an object's status subresource."""
+    def patch_status(self, kind: ApiResource, namespace: str, name: str, patch: Obj, *,
+                     resource_version: str | None = None) -> Obj:
+        """A JSON merge patch of an object's status subresource; with `resource_version`, only if the object is
+        still at that version (else ClusterError 409: someone else wrote since it was read)."""
         group, version, plural = kind
+        body: Obj = {"status": patch}
+        if resource_version:
+            body["metadata"] = {"resourceVersion": resource_version}
         return self.must(f"patch {plural}/status {namespace}/{name}",
                          lambda: self.custom.patch_namespaced_custom_object_status(
-                             group, version, namespace, plural, name, {"status": patch}))
+                             group, version, namespace, plural, name, body))
 
     # --- core objects -------------------------------------------------------------------------------------
 

@@ -23,6 +23,13 @@ def folder_paths(ctx: MigrationContext) -> list[str]:
     return sorted(paths)
 
 
+def with_parents(path: str) -> list[str]:
+    """The folder and the parents ensure_folder creates with it, outermost first: /DC/vm/a/b → /DC/vm/a,
+    /DC/vm/a/b (the datacenter's own /DC/vm always exists)."""
+    parts = path.rstrip("/").split("/")
+    return ["/".join(parts[:n]) for n in range(4, len(parts) + 1)]
+
+
 def ownership_tag(ctx: MigrationContext) -> str | None:
     """The id of the cluster's ownership tag on the target, or None when it does not exist."""
     target = ctx.target()
@@ -41,8 +48,9 @@ class CreateFolder(Phase):
             return failed(f"the ownership tag {ownership(ctx.infra_id()).name}/{ctx.infra_id()} is missing on "
                           f"{ctx.spec.target_vcenter.server} (CreateTags makes it)")
         for path in folder_paths(ctx):
-            if path not in created and target.find(path) is None:
-                created.append(path)  # written ahead: a folder found later under this name is ours
+            missing = [p for p in with_parents(path) if p not in created and target.find(p) is None]
+            if missing:  # written ahead, parents first: a folder found later under one of these names is ours
+                created += missing
                 ctx.write_ahead("created_folders", list(created))
             folder, _ = target.ensure_folder(path)
             if path in created:

@@ -21,6 +21,8 @@ class DisableCVO(Phase):
         return done(f"cluster-version-operator scaled from {ctx.status.recorded.cvo_replicas} to 0")
 
     def rollback(self, ctx: MigrationContext) -> Outcome:
+        if ctx.status.recorded.cvo_replicas is None:  # written ahead of the scale-down: without it, none happened
+            return done("the cluster-version-operator was never scaled down")
         replicas = recorded_cvo_replicas(ctx)
         ctx.cluster.scale_deployment(*CVO, replicas)
         return done(f"cluster-version-operator scaled back to {replicas}")

@@ -2,7 +2,8 @@
 migration running, and nothing on the cluster that a migration would fight or break (openshift/readiness.py):
 an upgrade in progress, the day-2 vCenter feature gate off, vSphere volumes, remediation or autoscaling, more
 than one source datacenter, clashing failure-domain names; and the target user's vCenter privileges on every
-object the phases touch (vsphere/privileges.py). Read-only."""
+object the phases touch (vsphere/privileges.py). Its one write claims the cluster for this migration
+(openshift/claim.py), atomically; nothing it checks is changed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from ..api.models import PhaseName
 from ..context import MigrationContext
 from ..openshift import readiness
+from ..openshift.claim import claim
 from ..openshift.cluster import (
     CLUSTER_AUTOSCALERS,
     CLUSTER_OPERATORS,
@@ -20,14 +22,11 @@ from ..openshift.cluster import (
     HEALTH_CHECKS,
     MACHINE_API_NAMESPACE,
     MACHINE_AUTOSCALERS,
-    MIGRATIONS,
 )
 from ..vsphere import privileges
 from ..vsphere.client import VSphereError, vim
 from . import create_tags
 from .base import Outcome, Phase, done, failed
-
-ACTIVE = ("Running", "WaitingForApproval", "RollingBack", "Paused")
 
 
 def unhealthy_operators(operators: list[dict[str, Any]]) -> list[str]:
@@ -128,12 +127,9 @@ class Preflight(Phase):
         if ctx.status.source_server is None:
             ctx.status.source_server = sources[0]
         ctx.status.target_server = target
-        others = [f"{m['metadata']['namespace']}/{m['metadata']['name']}" for m in
-                  ctx.cluster.list_cluster_objects(MIGRATIONS)
-                  if m["metadata"]["uid"] != ctx.uid and not m["metadata"].get("deletionTimestamp")
-                  and (m.get("status") or {}).get("phase") in ACTIVE]
-        if others:
-            return failed(f"another migration is in progress: {', '.join(others)}")
+        other = claim(ctx.cluster, ctx.namespace, ctx.name, ctx.uid)
+        if other is not None:
+            return failed(f"another migration is in progress: {other}")
         problems = unhealthy_operators(ctx.cluster.list_cluster_objects(CLUSTER_OPERATORS))
         problems += cluster_problems(ctx)
         try:

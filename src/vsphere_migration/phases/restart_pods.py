@@ -1,9 +1,10 @@
 """Phase 9: restart the pods that read the vSphere configuration, so they load the new vCenter, and wait until
 their replacements are Ready (within the phase's timeout) rather than leaving that to MonitorHealth.
 
-The uids of the pods to delete are recorded before they are deleted: a resumed run deletes nothing twice and
-waits for the same replacements. A component that had N pods is done when N pods that are not the deleted ones
-are Ready."""
+The uids of the pods to delete are recorded before they are deleted. A resumed run deletes every recorded pod
+that still exists (a run killed before or during the deletions left some), never one that is already gone or
+going, and waits for the same replacements. A component that had N pods is done when N pods that are not the
+recorded ones are Ready."""
 
 from __future__ import annotations
 
@@ -42,26 +43,24 @@ def ready(pod: Any) -> bool:
         c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or []) if pod.status)
 
 
-def restart_vsphere_pods(ctx: MigrationContext, only: dict[str, list[str]] | None = None) -> int:
-    """Delete the vSphere pods (only those whose uids are recorded in `only`, when given); returns how many."""
+def current_pods(ctx: MigrationContext) -> dict[str, list[str]]:
+    """'<namespace> <selector>' → the uids of that component's pods now."""
+    return {f"{ns} {selector}": sorted(p.metadata.uid for p in pods(ctx, ns, selector))
+            for ns, selector in VSPHERE_PODS}
+
+
+def restart_vsphere_pods(ctx: MigrationContext, only: dict[str, list[str]]) -> int:
+    """Delete the vSphere pods whose uids are recorded in `only` and that still exist and are not already
+    being deleted; returns how many were deleted now."""
     deleted = 0
     for namespace, selector in VSPHERE_PODS:
         for pod in pods(ctx, namespace, selector):
-            if only is None or pod.metadata.uid in only.get(f"{namespace} {selector}", []):
+            if pod.metadata.uid in only.get(f"{namespace} {selector}", []) and pod.metadata.deletion_timestamp is None:
                 ctx.cluster.call(f"delete pod {namespace}/{pod.metadata.name}",
                                  lambda ns=namespace, name=pod.metadata.name:  # type: ignore[misc]
                                  ctx.cluster.core.delete_namespaced_pod(name, ns), missing_ok=True)
                 deleted += 1
     return deleted
-
-
-def restart(ctx: MigrationContext) -> dict[str, list[str]]:
-    """Record the pods of every component, then delete them; returns the record."""
-    recorded = {f"{ns} {selector}": sorted(p.metadata.uid for p in pods(ctx, ns, selector))
-                for ns, selector in VSPHERE_PODS}
-    ctx.write_ahead("restarted_pods", recorded)
-    restart_vsphere_pods(ctx, recorded)
-    return recorded
 
 
 def not_ready(ctx: MigrationContext, recorded: dict[str, list[str]]) -> list[str]:
@@ -83,7 +82,9 @@ class RestartPods(Phase):
     def execute(self, ctx: MigrationContext) -> Outcome:
         recorded = ctx.status.recorded.restarted_pods
         if recorded is None:
-            recorded = restart(ctx)
+            recorded = current_pods(ctx)
+            ctx.write_ahead("restarted_pods", recorded)
+        restart_vsphere_pods(ctx, recorded)
         waiting = not_ready(ctx, recorded)
         if waiting:
             return requeue(POLL, "waiting for the restarted pods to be Ready: " + ", ".join(waiting))

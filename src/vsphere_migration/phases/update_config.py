@@ -1,5 +1,8 @@
 """Phase 8: add the target vCenter to openshift-config/cloud-provider-config (INI or YAML format).
-Rollback restores the ConfigMap's data from the backup and restarts the vSphere pods to reload it."""
+
+Rollback restores the ConfigMap's data from the backup and restarts the vSphere pods to reload it. The pods to
+restart are recorded before the restore is written: a rollback killed between the restore and the restart
+finds the ConfigMap already restored but the record still there, and restarts them."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from ..context import MigrationContext
 from ..openshift.cloudconfig import add_vcenter
 from ..openshift.cluster import CLOUD_CONFIG
 from .base import Outcome, Phase, done, failed
-from .restart_pods import restart_vsphere_pods
+from .restart_pods import current_pods, restart_vsphere_pods
 
 KEY = "config"
 
@@ -25,14 +28,20 @@ def with_target_config(ctx: MigrationContext, text: str) -> str:
     return add_vcenter(text, t.server, t.port, list(t.datacenters))
 
 
-def restore_config(ctx: MigrationContext, *, keep_target: bool = False) -> bool:
-    """Restore the backed-up data (keys added since are removed), with the target vCenter added when
-    keep_target, in one write; True when something changed."""
+def restored_config(ctx: MigrationContext, *, keep_target: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+    """(live data, the backed-up data with the target vCenter added when keep_target)."""
     backup = ctx.backups.load("ConfigMap", *CLOUD_CONFIG)
     live = ctx.cluster.config_map(*CLOUD_CONFIG).data or {}
     wanted = dict(backup.get("data") or {})
     if keep_target and KEY in wanted:
         wanted[KEY] = with_target_config(ctx, wanted[KEY])
+    return dict(live), wanted
+
+
+def restore_config(ctx: MigrationContext, *, keep_target: bool = False) -> bool:
+    """Restore the backed-up data (keys added since are removed), with the target vCenter added when
+    keep_target, in one write; True when something changed."""
+    live, wanted = restored_config(ctx, keep_target=keep_target)
     if live == wanted:
         return False
     removed: dict[str, str | None] = {k: None for k in live if k not in wanted}
@@ -58,7 +67,14 @@ class UpdateConfig(Phase):
         return done(f"added {t.server} to cloud-provider-config")
 
     def rollback(self, ctx: MigrationContext) -> Outcome:
-        if not restore_config(ctx):
-            return done("cloud-provider-config already equals the backup")
-        restarted = restart_vsphere_pods(ctx)
+        pending = ctx.status.recorded.config_restart
+        if pending is None:
+            live, wanted = restored_config(ctx)
+            if live == wanted:
+                return done("cloud-provider-config already equals the backup")
+            pending = current_pods(ctx)
+            ctx.write_ahead("config_restart", pending)
+        restore_config(ctx)
+        restarted = restart_vsphere_pods(ctx, pending)
+        ctx.status.recorded.config_restart = None
         return done(f"cloud-provider-config restored from the backup; {restarted} vSphere pod(s) restarted")
