@@ -15,6 +15,12 @@ from .openshift.cluster import INFRASTRUCTURE, MIGRATIONS, VSPHERE_CREDS, Cluste
 from .vsphere.calllog import CallLog
 from .vsphere.client import Endpoint, VSphereClient, VSphereError
 
+CONFLICT = 409
+
+
+class StatusConflict(ClusterError):
+    """The migration was written by someone else since this step read it: the step must end, not overwrite."""
+
 
 @dataclass
 class Event:
@@ -65,8 +71,14 @@ class MigrationContext:
         """Write part of the status now, fenced: only onto the version this step read (or last wrote). A
         conflict (another writer since, e.g. a new leader) raises ClusterError 409 and the step ends before its
         side effect; the next reconcile starts again from what the API server holds."""
-        written = self.cluster.patch_status(MIGRATIONS, self.namespace, self.name, patch,
-                                            resource_version=self.resource_version)
+        try:
+            written = self.cluster.patch_status(MIGRATIONS, self.namespace, self.name, patch,
+                                                resource_version=self.resource_version)
+        except ClusterError as exc:
+            if exc.status == CONFLICT:
+                raise StatusConflict(f"write status of {self.namespace}/{self.name}", exc.status,
+                                     exc.api_message) from None
+            raise
         if self.resource_version is not None:
             self.resource_version = str((written.get("metadata") or {}).get("resourceVersion") or "") or None
 

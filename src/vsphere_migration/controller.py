@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import socket
 import time
 from typing import Any
 
@@ -40,8 +41,11 @@ METRICS_PORT = int(os.environ.get("MIGRATION_METRICS_PORT", "9090"))
 
 @functools.cache
 def api_client() -> k8s.ApiClient:
-    """One client for the process, from the in-cluster service account or KUBECONFIG."""
-    return kube.api_client()
+    """One client for the process, from the in-cluster service account or KUBECONFIG; its user agent names the
+    replica, so the API server's audit log tells which replica made each write."""
+    client = kube.api_client()
+    client.user_agent = f"vsphere-migration-controller/{os.environ.get('POD_NAME') or socket.gethostname()}"
+    return client
 
 
 install_startup(GROUP, api_client)

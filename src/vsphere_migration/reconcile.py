@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from platform_common.clock import seconds_since, stamp
 
 from .api.models import Condition, MigrationSpec, MigrationStatus, PhaseName, PhaseRecord
-from .context import Event, MigrationContext
+from .context import Event, MigrationContext, StatusConflict
 from .openshift.cluster import Cluster, ClusterError
 from .phases import REGISTRY, Outcome, done, failed, requeue
 from .statemachine import Decision, decide, next_phase, progress
@@ -25,7 +25,6 @@ from .vsphere.client import TaskStillRunning, VSphereError, vmodl
 LOG = logging.getLogger("vsphere_migration.reconcile")
 RECENT_CALLS_IN_STATUS = 20
 IDLE_DELAY, RUNNING_DELAY, TRANSIENT_RETRY, ROLLBACK_RETRY = 30.0, 0.0, 2.0, 2.0
-CONFLICT = 409
 
 
 @dataclass
@@ -86,10 +85,10 @@ def _guarded(step: Any, ctx: MigrationContext) -> Outcome:
     try:
         outcome: Outcome = step(ctx)
         return outcome
+    except StatusConflict:
+        return requeue(TRANSIENT_RETRY, "the migration changed since this step read it (another writer); "
+                       "reading it again", transient=True)
     except ClusterError as exc:
-        if exc.status == CONFLICT:
-            return requeue(TRANSIENT_RETRY, "the migration changed since this step read it (another writer); "
-                           "reading it again", transient=True)
         return requeue(TRANSIENT_RETRY, f"retrying after a transient API error: {exc}", transient=True) \
             if exc.transient else failed(str(exc))
     except TaskStillRunning as exc:

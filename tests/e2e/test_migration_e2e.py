@@ -7,19 +7,20 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import SHARED
+from platform_common.operator import LOST_LEADERSHIP_EXIT
 from testenv.e2e import MS_API, Bed, install_rbac, start_bed
 from testenv.killable import EXECUTIONS, KILLED_EXIT, PLAN
 from testenv.kube import ApiError
-from testenv.migration import approve, get_migration, set_state, start_controller, status
+from testenv.migration import approve, get_migration, set_state, start_controller, status, wait_for
 from testenv.openshift import (
     INFRA_ID,
-    MIGRATION_NAMESPACE,
     WORKER_SETS,
     make_cpms_inactive,
     migration,
@@ -302,7 +303,6 @@ def test_a_missing_permission_fails_with_a_clear_message(bed: Bed) -> None:
     assert status(obj)["phase"] == "Failed"
     assert 'secrets "vsphere-creds" is forbidden' in message
     assert "system:serviceaccount:vsphere-migration:vsphere-migration-controller" in message
-    assert MIGRATION_NAMESPACE
 
 
 def test_the_simulator_provisions_only_with_what_the_cluster_gives(bed: Bed) -> None:
@@ -345,8 +345,9 @@ def test_an_operator_pauses_resumes_and_then_rolls_back_mid_run(bed: Bed) -> Non
     set_state(bed.cluster, name, "Paused")
     bed.wait(name, lambda o: status(o).get("phase") == "Paused")
     approve(bed.cluster, name, [p.value for p in PHASES[:6]])  # an approval while paused runs nothing
-    time.sleep(3)
-    paused = status(get_migration(bed.cluster, name))
+    generation = get_migration(bed.cluster, name)["metadata"]["generation"]
+    seen = bed.wait(name, lambda o: status(o).get("observedGeneration") == generation)  # reconciled since
+    paused = status(seen)
     assert paused["phase"] == "Paused" and paused["completedPhases"] == [p.value for p in PHASES[:5]]
     set_state(bed.cluster, name, "Running")
     bed.wait(name, lambda o: status(o).get("currentPhase") == "UpdateInfrastructure"
@@ -486,3 +487,67 @@ def test_two_replicas_with_leader_election_finish_the_migration_when_the_leader_
     assert bed.references_only_target() == []
     lease = bed.cluster.admin.get(*LEASE)["spec"]
     assert len(set(killed)) == len(PHASES) - 1 and lease["leaseTransitions"] >= len(killed), (killed, lease)
+
+
+REPLICA_AGENT = "vsphere-migration-controller/"
+
+
+def lease_holder(bed: Bed) -> str:
+    with contextlib.suppress(ApiError):
+        return str(bed.cluster.admin.get(*LEASE)["spec"].get("holderIdentity") or "")
+    return ""
+
+
+def parsed(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+@pytest.mark.parametrize("cut", ["refuse", "drop"])
+def test_a_leader_cut_off_from_the_api_server_stops_before_another_takes_over_and_writes_nothing_after(
+        bed: Bed, cut: str) -> None:
+    """The leading replica reaches the API server through a proxy that then refuses every connection (or
+    silently drops everything). It stops within its renew deadline (2 s of a 3 s Lease), before the other
+    replica can take the Lease; the other finishes the migration; the API server's audit log shows no write of
+    the cut-off replica after the cut."""
+    from testenv.proxy import TcpProxy
+
+    bed.reset()
+    bed.stop_controller()
+    with contextlib.suppress(ApiError):
+        bed.cluster.admin.delete(*LEASE)
+    proxy = TcpProxy(bed.cluster.port)
+    name, cut_off, other = f"partition-{cut}", f"replica-{cut}-a", f"replica-{cut}-b"
+    settings = {"LEADER_ELECTION_LEASE_SECONDS": "3", "LEADER_ELECTION_RENEW_DEADLINE_SECONDS": "2",
+                "LEADER_ELECTION_RETRY_SECONDS": "0.4", "MIGRATION_METRICS_PORT": "0"}
+    args = ["--leader-elect", "--lease-namespace", LEASE[3]]
+    a = start_controller(bed.work, bed.kubeconfig, interval=0.2, name=cut_off, extra_args=args,
+                         extra_env={**settings, "POD_NAME": cut_off}, server=proxy.url)
+    b: ServerProcess | None = None
+    try:
+        a.wait_until(lambda: lease_holder(bed) == cut_off, timeout=60)
+        b = start_controller(bed.work, bed.kubeconfig, interval=0.2, name=other, extra_args=args,
+                             extra_env={**settings, "POD_NAME": other})
+        create(bed, name, mode="Automatic")
+        bed.wait(name, lambda o: len(status(o).get("completedPhases") or []) >= 4, timeout=300)
+        cut_at, cut_wall = time.monotonic(), datetime.now(UTC)
+        getattr(proxy, cut)()
+        assert a.process.wait(timeout=15) == LOST_LEADERSHIP_EXIT, a.log_tail(30)
+        stopped_after = time.monotonic() - cut_at
+        b.wait_until(lambda: lease_holder(bed) == other, timeout=30)
+        took_over_after = time.monotonic() - cut_at
+        obj = wait_for(bed.cluster, name, lambda o: status(o).get("phase") in DONE, 400, b)
+    finally:
+        a.stop()
+        if b is not None:
+            b.stop()
+        proxy.close()
+        bed.start_controller()
+    print(f"\n{cut}: the cut-off leader stopped {stopped_after:.2f} s after the cut; the other took the Lease "
+          f"{took_over_after:.2f} s after it")
+    assert stopped_after < 2.0 + 0.5 and stopped_after < took_over_after
+    assert status(obj)["phase"] == "Succeeded", status(obj)["message"]
+    writes = [e for e in bed.cluster.audit_writes() if e.get("userAgent", "").startswith(REPLICA_AGENT + cut_off)]
+    assert writes, "the cut-off replica's writes before the cut are in the audit log"
+    late = [f"{e['verb']} {e['objectRef'].get('resource')} {e['stageTimestamp']}" for e in writes
+            if parsed(e["stageTimestamp"]) > cut_wall and e.get("responseStatus", {}).get("code", 0) < 400]
+    assert late == []

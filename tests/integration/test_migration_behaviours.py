@@ -6,6 +6,7 @@ a rollback step that fails and is retried, and every rollback step repeated afte
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from conftest import SHARED
 from testenv.kube import ApiError
 from testenv.migration import (
     allow,
+    approve,
     delete_migrations,
     deny,
     drive,
@@ -68,13 +70,48 @@ def completed(phase: str) -> Any:
 
 
 def test_a_second_migration_is_refused_while_another_is_active(bed: Any) -> None:
-    start(bed, "first")  # Manual: it stays WaitingForApproval, which is active
+    start(bed, "first")  # Manual: once its Preflight ran it holds the cluster, WaitingForApproval (active)
     drive(bed.cluster, "first", lambda o: status(o).get("phase") == "WaitingForApproval")
+    approve(bed.cluster, "first", ["Preflight"])
+    drive(bed.cluster, "first", lambda o: status(o).get("phase") == "WaitingForApproval"
+          and "Preflight" in (status(o).get("completedPhases") or []))
     before = configuration(bed.cluster)
     bed.cluster.admin.create(migration(bed.tgt, "second", mode="Automatic", rollbackOnFailure=False))
     obj = drive(bed.cluster, "second", lambda o: status(o).get("phase") == "Failed")
     assert f"another migration is in progress: {MIGRATION_NAMESPACE}/first" in status(obj)["message"]
     assert configuration(bed.cluster) == before
+
+
+def test_two_migrations_created_in_the_same_moment_never_both_pass_preflight(bed: Any) -> None:
+    """Both are reconciled at once from two threads (as the controller's handlers run), released together at
+    their Preflight: the API server lets exactly one claim the cluster; the other is refused naming it."""
+    delete_migrations(bed.cluster)
+    wipe_migration_leftovers(bed.tgt)
+    seed(bed.cluster, bed.src, bed.tgt)
+    names = ("twin-a", "twin-b")
+    for name in names:
+        bed.cluster.admin.create(migration(bed.tgt, name, mode="Automatic", rollbackOnFailure=False))
+    together = threading.Barrier(len(names))
+    outcome: dict[str, Any] = {}
+
+    def run(name: str) -> None:
+        together.wait()
+        outcome[name] = drive(bed.cluster, name, lambda o: status(o).get("phase") == "Failed"
+                              or "Preflight" in (status(o).get("completedPhases") or []))
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    passed = [n for n in names if "Preflight" in (status(outcome[n]).get("completedPhases") or [])]
+    assert len(passed) == 1, {n: status(outcome[n]).get("message") for n in names}
+    refused = next(n for n in names if n not in passed)
+    assert status(outcome[refused])["message"] == (f"Preflight failed: another migration is in progress: "
+                                                   f"{MIGRATION_NAMESPACE}/{passed[0]}")
+    lease = bed.cluster.admin.get("coordination.k8s.io/v1", "Lease", "vsphere-migration-active", "openshift-config")
+    assert lease["spec"]["holderIdentity"].startswith(f"{MIGRATION_NAMESPACE}/{passed[0]}/")
+    delete_migrations(bed.cluster)
 
 
 def test_a_backup_left_by_an_earlier_migration_of_the_same_name_is_never_used(bed: Any) -> None:

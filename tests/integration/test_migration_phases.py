@@ -100,7 +100,9 @@ def test_a_wrong_target_ca_bundle_fails_tls_verification(bed: Any) -> None:
     admin.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "target-vcenter-ca",
                  "namespace": MIGRATION_NAMESPACE}, "data": {"ca-bundle.crt": bed.src.ca_bundle.read_text()}})
     obj = drive(bed.cluster, "bad-ca", lambda o: status(o).get("phase") == "Failed")
-    assert "CERTIFICATE_VERIFY_FAILED" in status(obj)["message"] or "certificate" in status(obj)["message"]
+    message = status(obj)["message"]
+    address = bed.tgt.host if bed.tgt.port == 443 else f"{bed.tgt.host}:{bed.tgt.port}"
+    assert f"cannot reach vCenter {address}: " in message and "CERTIFICATE_VERIFY_FAILED" in message, message
 
 
 def _install_infrastructure_variant(bed: Any, variant: str, mutate: Any = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -25,6 +26,11 @@ class Cluster:
     admin: KubeClient
     kubeconfig: Path
     processes: list[ServerProcess] = field(default_factory=list)
+
+    def audit_writes(self) -> list[Obj]:
+        """Every write the API server has answered so far (audit events, Metadata level), oldest first."""
+        log = self.kubeconfig.parent / "audit.log"
+        return [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.exists() else []
 
     def client_for_token(self, token: str) -> KubeClient:
         return KubeClient("127.0.0.1", self.port, self.pki.ca_cert, token=token)
@@ -109,12 +115,25 @@ def _etcd(work: Path) -> tuple[ServerProcess, int]:
     return process, client
 
 
+# Every write, at Metadata level (who, what, when, the answer): tests read who wrote after a moment (audit_writes).
+AUDIT_POLICY = """apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived, ResponseStarted]
+rules:
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection]
+  - level: None
+"""
+
+
 def start_cluster(work: Path) -> Cluster:
     """Start etcd and kube-apiserver under `work`; the caller must call `stop()`."""
     pki = make_pki(work / "pki")
     admin_cert = pki.client("testenv-admin", "system:masters")
     etcd, etcd_port = _etcd(work)
     port = free_port()
+    audit_policy = work / "audit-policy.yaml"
+    audit_policy.write_text(AUDIT_POLICY)
     apiserver = ServerProcess("kube-apiserver", [
         str(binary("kube-apiserver")), "--etcd-servers", f"http://127.0.0.1:{etcd_port}",
         "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1", "--secure-port", str(port),
@@ -124,6 +143,8 @@ def start_cluster(work: Path) -> Cluster:
         "--service-account-signing-key-file", str(pki.service_account_key),
         "--service-cluster-ip-range", "10.96.0.0/16", "--allow-privileged=true",
         "--cert-dir", str(work / "apiserver-certs"), "--v", "1",
+        "--audit-policy-file", str(audit_policy), "--audit-log-path", str(work / "audit.log"),
+        "--audit-log-mode", "blocking", "--audit-log-format", "json",
     ], work / "logs")
     admin = KubeClient("127.0.0.1", port, pki.ca_cert, cert=(admin_cert.cert, admin_cert.key))
 

@@ -28,8 +28,9 @@ CVO_INDEX = PHASES.index(PhaseName.DISABLE_CVO)
 class FakeCluster:
     """The cluster-version-operator Deployment and the status writes, in memory, with a call journal."""
 
-    def __init__(self, cvo_replicas: int = 1, fail: ClusterError | None = None) -> None:
+    def __init__(self, cvo_replicas: int = 1, fail: ClusterError | None = None, conflict_at: int | None = None) -> None:
         self.replicas, self.fail, self.journal = cvo_replicas, fail, []  # type: list[str]
+        self.version, self.conflict_at = "10", conflict_at
 
     def deployment(self, namespace: str, name: str) -> Any:
         if self.fail:
@@ -40,9 +41,13 @@ class FakeCluster:
         self.journal.append(f"scale {name} {replicas}")
         self.replicas = replicas
 
-    def patch_status(self, kind: Any, namespace: str, name: str, patch: dict[str, Any]) -> dict[str, Any]:
-        self.journal.append(f"status {patch}")
-        return {}
+    def patch_status(self, kind: Any, namespace: str, name: str, patch: dict[str, Any], *,
+                     resource_version: str | None = None) -> dict[str, Any]:
+        if self.conflict_at == len([j for j in self.journal if j.startswith("status")]):
+            raise ClusterError("patch status", 409, "the object has been modified")
+        self.journal.append(f"status {sorted(patch)} at {resource_version}")
+        self.version = str(int(self.version) + 1)
+        return {"metadata": {"resourceVersion": self.version}}
 
 
 def context(cluster: FakeCluster, *, state: str = "Running", recorded: dict[str, Any] | None = None,
@@ -53,14 +58,18 @@ def context(cluster: FakeCluster, *, state: str = "Running", recorded: dict[str,
     status.completed_phases = list(PHASES[:done])
     status.phase_history = [PhaseRecord(name=p, result="Succeeded", start_time="2026-11-27T10:00:00Z")
                             for p in PHASES[:done]]
-    return MigrationContext("m", "openshift-config", "uid-1", spec, status, cluster, CallLog())  # type: ignore[arg-type]
+    return MigrationContext("m", "openshift-config", "uid-1", spec, status, cluster, CallLog(),  # type: ignore[arg-type]
+                            resource_version="10")
 
 
 def test_a_step_runs_the_next_phase_and_records_before_it_changes_anything() -> None:
     cluster = FakeCluster(cvo_replicas=1)
     ctx = context(cluster)
     step(ctx)
-    assert cluster.journal == ["status {'recorded': {'cvoReplicas': 1}}", "scale cluster-version-operator 0"]
+    assert cluster.journal == [
+        "status ['currentPhase', 'currentPhaseStartTime', 'phase', 'phaseHistory'] at 10",  # the phase started
+        "status ['recorded'] at 11",  # written ahead, fenced by the version the first write returned
+        "scale cluster-version-operator 0"]
     assert ctx.status.completed_phases[-1] == PhaseName.DISABLE_CVO
     assert ctx.status.current_phase == PhaseName.UPDATE_SECRETS and ctx.finished == "execute DisableCVO"
     assert [e.reason for e in ctx.events] == ["PhaseSucceeded"]
@@ -70,6 +79,10 @@ def test_a_step_runs_the_next_phase_and_records_before_it_changes_anything() -> 
 def test_a_resumed_step_keeps_the_record_it_wrote_before_the_kill() -> None:
     cluster = FakeCluster(cvo_replicas=0)  # scaled down already; the first run was killed before its status
     ctx = context(cluster, recorded={"cvoReplicas": 1})
+    from platform_common.clock import stamp
+
+    ctx.status.phase_history.append(PhaseRecord(name=PhaseName.DISABLE_CVO, result="Running",  # persisted start
+                                                start_time=stamp()))
     step(ctx)
     assert cluster.journal == [] and ctx.status.recorded.cvo_replicas == 1
     assert "scaled from 1 to 0" in ctx.status.message
@@ -153,3 +166,31 @@ def test_a_transient_error_is_told_apart_from_a_terminal_one_in_the_conditions()
     step(ctx)
     retrying = next(c for c in ctx.status.conditions if c.type == "Retrying")
     assert (retrying.status, retrying.reason, retrying.message) == ("False", "NotRetrying", "")
+
+
+def test_a_conflicting_status_write_ends_the_step_before_its_side_effect() -> None:
+    """Another writer since the step read the object (e.g. a new leader): the step stops, nothing scaled."""
+    cluster = FakeCluster(cvo_replicas=1, conflict_at=0)
+    ctx = context(cluster)
+    delay = step(ctx)
+    assert cluster.journal == [] and cluster.replicas == 1
+    assert delay is not None and delay > 0 and ctx.finished is None
+    assert "changed since this step read it" in ctx.status.message
+
+
+def test_a_conflict_on_the_write_ahead_leaves_the_cluster_untouched() -> None:
+    cluster = FakeCluster(cvo_replicas=1, conflict_at=1)
+    ctx = context(cluster)
+    step(ctx)
+    assert cluster.replicas == 1 and [j for j in cluster.journal if j.startswith("scale")] == []
+
+
+def test_a_rollback_of_disable_cvo_without_its_record_changes_nothing() -> None:
+    """Killed inside DisableCVO before its record: no scale-down happened, so the rollback scales nothing."""
+    cluster = FakeCluster(cvo_replicas=2)
+    ctx = context(cluster, state="Rollback", done=CVO_INDEX)
+    ctx.status.phase_history.append(PhaseRecord(name=PhaseName.DISABLE_CVO, result="Running",
+                                                start_time="2026-11-27T10:00:00Z"))
+    step(ctx)
+    assert [j for j in cluster.journal if j.startswith("scale")] == [] and cluster.replicas == 2
+    assert ctx.status.rolled_back_phases == [PhaseName.DISABLE_CVO]
