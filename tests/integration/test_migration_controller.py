@@ -222,7 +222,9 @@ def test_a_replica_waiting_for_the_lease_answers_its_probes_and_reconciles_nothi
         _fresh(bed, "waits", mode="Automatic", rollbackOnFailure=False)
         waiting.wait_until(lambda: _answers(f"http://127.0.0.1:{health}/healthz"), timeout=60)
         assert not [s for s in scrape(metrics_port) if s[0] == "vsphere_migration_phase"]
-        time.sleep(2.0)
+        waiting.wait_until(lambda: "waiting to lead" in waiting.log_tail(50), timeout=30)
+        renewals = _renewals(bed, count=3)  # the holder renewed three more times: the waiting one kept polling
+        assert len(renewals) == 3
         assert not status(get_migration(bed.cluster, "waits")).get("phase")  # untouched while another leads
         holder.release()
         wait_for(bed.cluster, "waits", lambda o: bool(status(o).get("completedPhases")), controller=waiting)
@@ -231,6 +233,19 @@ def test_a_replica_waiting_for_the_lease_answers_its_probes_and_reconciles_nothi
         waiting.stop()
         bed.process = start_controller(tmp_path / "again", bed.cluster.kubeconfig,
                                        extra_env={"MIGRATION_METRICS_PORT": str(bed.metrics_port)})
+
+
+def _renewals(bed: Any, count: int) -> list[str]:
+    """The next `count` renewTimes of the Lease, each different from the one before (waits for them)."""
+    seen: list[str] = []
+    deadline = time.monotonic() + 30
+    while len(seen) <= count and time.monotonic() < deadline:
+        renewed = bed.cluster.admin.get("coordination.k8s.io/v1", "Lease", "vsphere-migration-controller",
+                                        "default")["spec"]["renewTime"]
+        if not seen or renewed != seen[-1]:
+            seen.append(renewed)
+        time.sleep(0.1)
+    return seen[1:]
 
 
 def _answers(url: str) -> bool:
