@@ -30,6 +30,12 @@ LOG = logging.getLogger("platform_common.leader")
 Record = tuple[str, str, float]  # (holderIdentity, renewTime, leaseDurationSeconds) as last read
 
 
+def bounded(seconds: float) -> tuple[float, float]:
+    """A request timeout the kubernetes client honours: (connect incl. TLS handshake, read). It silently
+    ignores a single float (only an int or a pair is read), which would leave a call unbounded."""
+    return (seconds, seconds)
+
+
 def check_timings(duration: float, renew_deadline: float, retry: float) -> None:
     """client-go's rules: 0 < retry < renew_deadline < duration (else a leader could still act after another
     candidate took the Lease); raises ValueError naming the values."""
@@ -91,7 +97,7 @@ class LeaseElector:
 
         try:
             response = self.api.read_namespaced_lease(self.name, self.namespace, _preload_content=False,
-                                                      _request_timeout=timeout)
+                                                      _request_timeout=bounded(timeout))
         except ApiException as exc:
             if exc.status == 404:
                 return None
@@ -116,9 +122,9 @@ class LeaseElector:
     def _write(self, verb: str, body: dict[str, Any], timeout: float) -> bool:
         try:
             if verb == "create":
-                self.api.create_namespaced_lease(self.namespace, body, _request_timeout=timeout)
+                self.api.create_namespaced_lease(self.namespace, body, _request_timeout=bounded(timeout))
             else:
-                self.api.replace_namespaced_lease(self.name, self.namespace, body, _request_timeout=timeout)
+                self.api.replace_namespaced_lease(self.name, self.namespace, body, _request_timeout=bounded(timeout))
         except Exception as exc:  # noqa: BLE001 - a refusal, a conflict or no answer: not ours this round
             if getattr(exc, "status", None) not in (404, 409):  # 404/409: someone else wrote first
                 LOG.warning("%s Lease %s/%s: %s", verb, self.namespace, self.name, api_message(exc))

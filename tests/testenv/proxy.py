@@ -42,6 +42,9 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return  # closed: refusing
+            if self.mode == "refuse":  # accepted in the instant the listener closed
+                client.close()
+                continue
             upstream = None
             if self.mode == "open":
                 with contextlib.suppress(OSError):

@@ -21,7 +21,9 @@ class Unreachable:
         self.error, self.timeouts = error, []  # type: Exception, list[float]
 
     def read_namespaced_lease(self, name: str, namespace: str, **kwargs: Any) -> Any:
-        self.timeouts.append(kwargs["_request_timeout"])
+        timeout = kwargs["_request_timeout"]
+        assert isinstance(timeout, tuple) and len(timeout) == 2, "the client ignores a timeout that is not a pair"
+        self.timeouts.append(max(timeout))
         raise self.error
 
     replace_namespaced_lease = create_namespaced_lease = read_namespaced_lease
