@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import MISSING, NOT_APPLICABLE, POLICY, Problem, describe
 from .models.names import is_dns1123_label, is_dns1123_subdomain
+from .models.rules import is_pinned_image
 
 REQUIRED_LABELS = ("kratix.io/promise-name", "kratix.io/resource-name", "app.kubernetes.io/managed-by")
 CLUSTER_SCOPED = frozenset({
@@ -20,7 +21,6 @@ CLUSTER_SCOPED = frozenset({
 LABEL_NAMED_KINDS = frozenset({"Namespace", "Job", "Service", "CronJob", "StatefulSet", "Deployment"})
 FORBIDDEN_KINDS = frozenset({"Secret"})
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_PINNED_IMAGE = re.compile(r"^[^\s@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$")
 
 
 def object_problems(obj: Any, where: str = "") -> list[Problem]:
@@ -35,8 +35,7 @@ def object_problems(obj: Any, where: str = "") -> list[Problem]:
         return [p for i, item in enumerate(items if isinstance(items, list) else [])
                 for p in object_problems(item, f"{here} items[{i}]")]
     found = _identity_problems(obj, kind, meta) + _label_problems(meta) + [
-        ("image", image, "is not pinned to a tag or digest") for image in _images(obj)
-        if not _PINNED_IMAGE.match(image) or image.endswith(":latest")]
+        ("image", image, "is not pinned to a tag or digest") for image in _images(obj) if not is_pinned_image(image)]
     return [Problem(path, value, message, POLICY, here) for path, value, message in found]
 
 

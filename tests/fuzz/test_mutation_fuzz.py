@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from conftest import ARGOCD_EXAMPLES, ORCHESTRATOR_EXAMPLES, SHARED, load
-from fuzz.mutate import Mutation, apply, random_mutation
+from fuzz.mutate import Mutation, apply, random_mutation, semantic_mutation
 from vcluster_platform.cli import main, render_to
 from vcluster_platform.policy import gate
 
@@ -180,3 +180,24 @@ def test_mutated_requests_never_crash_an_entry_point(tmp_path: Path, monkeypatch
             minimal = yaml.safe_dump(apply(doc, smallest), allow_unicode=True, sort_keys=False)
             pytest.fail(f"case {case} (FUZZ_SEED={SEED}), {entry} on {seed_path.name}: {failure}\n"
                         f"mutations: {'; '.join(map(str, smallest))}\nminimal input:\n{minimal[:3000]}")
+
+
+SEMANTIC_CASES = int(os.environ.get("FUZZ_SEMANTIC_CASES", "240"))
+
+
+def test_odd_images_and_object_names_are_refused_at_their_field(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The class the output gate used to catch (exit 3) or crash on (a non-string image): odd images in
+    helmOverrides, the backing store or an init container, and selector labels naming an issuer or a store
+    that are not object names. Each case ends as exit 0 with valid output or a refusal at the field."""
+    monkeypatch.setattr("vcluster_platform.pipeline.delete.kubernetes_volume_api", _NoVolumes)
+    rng = random.Random(SEED + 1)
+    entries = ("render (configure pipeline)", "validate", "explain", "migrate check")
+    refused = 0
+    for case in range(SEMANTIC_CASES):
+        entry, seed_path = entries[case % len(entries)], rng.choice(ORCHESTRATOR_SEEDS)
+        mutation = semantic_mutation(rng, load(seed_path))
+        failure = _run_case(entry, seed_path, [mutation], tmp_path)
+        assert failure is None, f"case {case}, {entry} on {seed_path.name}: {failure}\nmutation: {mutation}"
+        refused += entry == "validate" and _call(["validate", str(tmp_path / "request.yaml")]).code != 0
+    assert refused > 0  # the class exists in the cases: some of them are refused

@@ -16,7 +16,15 @@ from .names import (
     check_subdomain,
 )
 from .quantity import QUANTITY_PATTERN, normalize_quantity
-from .rules import IPV4_CIDR_PATTERN, IPV4_PATTERN, check_ipv4, check_ipv4_cidr, check_label_map
+from .rules import (
+    IPV4_CIDR_PATTERN,
+    IPV4_PATTERN,
+    check_ipv4,
+    check_ipv4_cidr,
+    check_label_map,
+    check_named_refs,
+    check_pinned_images,
+)
 
 
 class RequestModel(BaseModel):
@@ -53,3 +61,7 @@ StringMap = dict[str, str]
 FreeForm = dict[str, Any]
 
 LabelMap = Annotated[dict[str, str], AfterValidator(check_label_map)]
+# v1 selector labels, one of whose values names an issuer or a store: that value is also a valid object name.
+NamingLabels = Annotated[dict[str, str], AfterValidator(check_label_map), AfterValidator(check_named_refs)]
+# Helm values a request merges over the platform's: free-form, but every image in them pinned.
+HelmValues = Annotated[dict[str, Any], AfterValidator(check_pinned_images)]

@@ -13,12 +13,11 @@ from .backing_store import resolve_backing_store
 from .names import syncer_managed_by
 from .platform import PlatformSettings
 from .quantity import parse_quantity
+from .rules import ISSUER_SELECTOR_KEY, SECRET_STORE_SELECTOR_KEY
 from .settings_table import (
     DEFAULT_PRESET,
     GLOBAL_DEFAULTS,
-    ISSUER_SELECTOR_KEY,
     PRESETS,
-    SECRET_STORE_SELECTOR_KEY,
     SETTINGS,
 )
 

@@ -9,10 +9,11 @@ from pydantic import AliasChoices, Field, field_validator
 from .base import (
     DnsLabel,
     DnsSubdomain,
-    FreeForm,
+    HelmValues,
     IPv4Address,
     IPv4Cidr,
     LabelMap,
+    NamingLabels,
     Port,
     Quantity,
     RequestModel,
@@ -69,7 +70,7 @@ class VClusterSettings(RequestModel):
     persistence: Persistence | None = None
     coredns: CoreDNS | None = None
     networking: Networking | None = None
-    backing_store: FreeForm | None = Field(
+    backing_store: HelmValues | None = Field(
         None,
         description="The chart's controlPlane.backingStore, validated against the chosen chart version's schema: "
         "etcd.deploy (deployed etcd, its statefulSet image, extraArgs, highAvailability.replicas) or "
@@ -77,9 +78,10 @@ class VClusterSettings(RequestModel):
         "the store and etcd replicas where the request is silent.",
     )
     export_kube_config: ExportKubeConfig | None = None
-    helm_overrides: FreeForm | None = Field(
+    helm_overrides: HelmValues | None = Field(
         None,
-        description="Helm values deep-merged last; the merged values are still validated against the chart schema.",
+        description="Helm values deep-merged last; the merged values are still validated against the chart schema, "
+        "and every image in them must be pinned to a tag or a digest (never latest).",
     )
 
 
@@ -105,7 +107,7 @@ class Exposure(RequestModel):
 class CertManagerIntegration(RequestModel):
     issuer_name: DnsSubdomain | None = Field(None, description="Issuer for the API certificate.")
     issuer_kind: Literal["ClusterIssuer", "Issuer"] | None = None
-    cluster_issuer_selector_labels: LabelMap | None = Field(
+    cluster_issuer_selector_labels: NamingLabels | None = Field(
         None, description="v1 style: the value of integratn.tech/cluster-issuer names the issuer."
     )
     enabled: bool | None = Field(None, description="Sync cert-manager objects into the vCluster (chart).")
@@ -113,8 +115,9 @@ class CertManagerIntegration(RequestModel):
 
 class ExternalSecretsIntegration(RequestModel):
     cluster_secret_store_name: DnsSubdomain | None = Field(None, description="ClusterSecretStore to read from.")
-    cluster_store_selector_labels: LabelMap | None = Field(
-        None, description="v1 style: the value of integratn.tech/cluster-secret-store names the store."
+    cluster_store_selector_labels: NamingLabels | None = Field(
+        None, description="v1 style: the value of integratn.tech/cluster-secret-store names the store (a DNS-1123 "
+        "subdomain: it becomes the ExternalSecrets' secretStoreRef name)."
     )
     enabled: bool | None = Field(None, description="Sync ExternalSecrets into the vCluster (chart).")
 

@@ -16,6 +16,13 @@ IPV4_PATTERN = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}$"
 IPV4_CIDR_PATTERN = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$"
 _LABEL_VALUE_RULE = "at most 63 characters of letters, digits, '-', '_' and '.', starting and ending alphanumeric"
 _LABEL_NAME_RE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
+# An image reference pinned to a tag or a digest; `latest` is refused separately (it is a tag that moves).
+PINNED_IMAGE = re.compile(r"^[^\s@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$")
+_PINNED_RULE = "an image pinned to a tag or a digest (name:tag or name@sha256:<64 hex>), never latest"
+
+
+def is_pinned_image(value: Any) -> bool:
+    return isinstance(value, str) and bool(PINNED_IMAGE.match(value)) and not value.endswith(":latest")
 
 
 def check_ipv4_cidr(value: str) -> str:
@@ -73,6 +80,60 @@ def check_unique_names(value: list[Any] | None) -> list[Any] | None:
     return value
 
 
+CONTAINER_LISTS = ("containers", "initContainers")
+
+
+def _image_problems(node: Any, path: str, container: bool = False) -> list[str]:
+    """'<path>: <value>' for each image under `node` that is not pinned: a container's `image` (a string), or
+    elsewhere an `image` string or mapping (a chart image: registry/repository/tag, judged by its tag)."""
+    if isinstance(node, list):
+        return [p for i, item in enumerate(node) for p in _image_problems(item, f"{path}[{i}]", container)]
+    if not isinstance(node, dict):
+        return []
+    found: list[str] = [f"{path}.image: missing"] if container and "image" not in node else []
+    for key, value in node.items():
+        here = f"{path}.{key}" if path else str(key)
+        if key == "image" and isinstance(value, dict) and not container:
+            tag = value.get("tag", "")
+            if not isinstance(tag, str) or tag == "latest" or any(c.isspace() for c in tag):
+                found.append(f"{here}.tag: {tag!r}")
+        elif key == "image" and not is_pinned_image(value):
+            found.append(f"{here}: {value!r}")
+        found += _image_problems(value, here, key in CONTAINER_LISTS)
+    return found
+
+
+def check_pinned_images(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Every image the values name (containers, init containers, chart images) is pinned: a moving or
+    malformed reference is refused here, at its path, rather than by the output gate."""
+    problems = _image_problems(value or {}, "")
+    if problems:
+        raise ValueError(f"{'; '.join(problems[:5])}: each must be {_PINNED_RULE} (a chart image's tag may be "
+                         "left out for the chart's own)")
+    return value
+
+
+# v1 requests named the issuer and the secret store through selector labels; these keys carry the name.
+ISSUER_SELECTOR_KEY = "integratn.tech/cluster-issuer"
+SECRET_STORE_SELECTOR_KEY = "integratn.tech/cluster-secret-store"
+NAMING_KEYS = {ISSUER_SELECTOR_KEY: "an issuer", SECRET_STORE_SELECTOR_KEY: "a store"}
+
+
+def check_named_refs(value: dict[str, str] | None) -> dict[str, str] | None:
+    """The selector labels whose value names an object (an issuer, a store: they become issuerRef and
+    secretStoreRef names) carry a DNS-1123 subdomain."""
+    for key, what in NAMING_KEYS.items():
+        name = (value or {}).get(key)
+        if name is None:
+            continue
+        try:
+            check_subdomain(name)
+        except ValueError:
+            raise ValueError(f"label {key!r} names {what} ({name!r}); that name must be a lowercase DNS-1123 "
+                             "subdomain such as onepassword-store") from None
+    return value
+
+
 CHECKS: dict[str, Callable[[Any], Any]] = {
     "label": check_label,
     "subdomain": check_subdomain,
@@ -83,4 +144,6 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "sync_options": check_sync_options,
     "unique_names": check_unique_names,
     "quantity": normalize_quantity,
+    "pinned_images": check_pinned_images,
+    "named_refs": check_named_refs,
 }

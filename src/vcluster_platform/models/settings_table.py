@@ -157,6 +157,3 @@ PRESETS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyType({
 GLOBAL_DEFAULTS: MappingProxyType[str, Any] = MappingProxyType(
     {s.path: s.default for s in SETTINGS if s.default is not UNSET})
 
-# v1 requests named the issuer and the secret store through selector labels; these keys carry the name.
-ISSUER_SELECTOR_KEY = "integratn.tech/cluster-issuer"
-SECRET_STORE_SELECTOR_KEY = "integratn.tech/cluster-secret-store"
