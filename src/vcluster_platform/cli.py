@@ -191,6 +191,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_migrate_check(args: argparse.Namespace) -> int:
+    from .flows import flow_report, format_flows
     from .manifests import objects_of, with_promise_outputs
     from .migrate import compare, format_findings, identity_of
     from .migrate_plan import format_plan, migration_plan, takeover_plan
@@ -198,13 +199,16 @@ def _cmd_migrate_check(args: argparse.Namespace) -> int:
     running = objects_of(Path(args.v1))  # bad input raises InvalidRequest: main() exits 2
     v1 = identity_of(running)
     request = load_request_file(Path(args.v2))
-    v2 = identity_of(with_promise_outputs(objects_of(Path(args.v2))))
+    ours = with_promise_outputs(objects_of(Path(args.v2)))
+    v2 = identity_of(ours)
     findings = compare(v1, v2)
+    flows = flow_report(running, ours, request, args.cni)
+    blocking = any(f.blocking for f in findings) or bool(flows.blocking)
     if args.output == "json":
-        print(json.dumps({"v1": vars(v1), "v2": vars(v2), "blocking": any(f.blocking for f in findings),
-                          "findings": [vars(f) for f in findings]}, indent=2, default=str))
+        print(json.dumps({"v1": vars(v1), "v2": vars(v2), "blocking": blocking,
+                          "findings": [vars(f) for f in findings], "flows": flows.as_dict()}, indent=2, default=str))
     else:
-        print(format_findings(v1, v2, findings))
+        print(format_findings(v1, v2, findings, format_flows(flows), len(flows.blocking)))
         if args.plan:
             meta = request.get("metadata") or {}
             # today's pipeline renders the same request kind (with an ArgoCDClusterRegistration beside it)
@@ -212,7 +216,7 @@ def _cmd_migrate_check(args: argparse.Namespace) -> int:
                 migration_plan
             print(format_plan(plan(v2, args.v2, str(meta.get("name", v2.release)),
                                    str(meta.get("namespace", "platform-requests")), args.v1)))
-    return EXIT_ERROR if any(f.blocking for f in findings) else EXIT_OK
+    return EXIT_ERROR if blocking else EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -313,12 +317,16 @@ def _add_check_commands(sub: Any) -> None:
         "check", help="would the v2 request keep the running vCluster's identity?",
         epilog=f"examples:\n  vcluster-platform migrate check --v1 {V1_MEDIA} --v2 {MEDIA}\n"
                f"  vcluster-platform migrate check --v1 {V1_MEDIA} --v2 {MEDIA} --plan\n"
-               "exit codes: 0 identity kept, 1 the switch would recreate or prune the control plane, 2 bad input",
+               "exit codes: 0 identity and flows kept, 1 the switch would recreate or prune the control plane or "
+               "cut a flow the tenant needs, 2 bad input",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("--v1", required=True, metavar="DIR", help="what the v1 stack produced (sub-requests "
                        "and/or final objects as YAML)")
     check.add_argument("--v2", required=True, metavar="REQUEST", help="the VClusterOrchestratorV2 request")
     check.add_argument("--plan", action="store_true", help="also print the phased migration with rollback steps")
+    check.add_argument("--cni", choices=["kubernetes", "cilium"], default=None,
+                       help="the CNI whose policy semantics the flow check applies (default: cilium when the "
+                            "running side renders CiliumNetworkPolicies, else kubernetes)")
     check.add_argument("--output", choices=["text", "json"], default="text")
     check.set_defaults(func=_cmd_migrate_check)
 

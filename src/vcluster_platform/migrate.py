@@ -280,7 +280,8 @@ def compare(v1: Identity, v2: Identity) -> list[Finding]:
     return sorted(findings, key=lambda f: not f.blocking)
 
 
-def format_findings(v1: Identity, v2: Identity, findings: list[Finding]) -> str:
+def format_findings(v1: Identity, v2: Identity, findings: list[Finding], flows: str = "",
+                    blocking_flows: int = 0) -> str:
     lines = [f"v1: Application {v1.application_namespace}/{v1.application}, release {v1.release} in "
              f"{v1.namespace}, chart {v1.chart} {v1.chart_version} (values from {v1.values_source})",
              f"v2: Application {v2.application_namespace}/{v2.application}, release {v2.release} in "
@@ -288,9 +289,13 @@ def format_findings(v1: Identity, v2: Identity, findings: list[Finding]) -> str:
     lines += [f"note (v1): {n}" for n in v1.notes] + [f"note (v2): {n}" for n in v2.notes]
     for f in findings:
         lines.append(f"{f.severity.upper():<9} {f.field}: {f.v1!r} → {f.v2!r}\n          {f.consequence}")
+    if flows:
+        lines.append(flows)
     blocking = sum(f.blocking for f in findings)
     verdict = ("FAIL: the switch would recreate, prune or cut off the running vCluster" if blocking else
-               "PASS: release, namespace, Application, StatefulSet, volumes, backing store, API address and "
-               "cluster registration are kept")
-    lines.append(f"{verdict} ({blocking} blocking, {len(findings) - blocking} other difference(s))")
+               "FAIL: the switch would cut network flows the running vCluster needs" if blocking_flows else
+               "PASS: release, namespace, Application, StatefulSet, volumes, backing store, API address, "
+               "cluster registration" + (" and every needed flow" if flows else "") + " are kept")
+    lines.append(f"{verdict} ({blocking} blocking, {len(findings) - blocking} other difference(s)"
+                 + (f"; {blocking_flows} blocking flow(s)" if flows else "") + ")")
     return "\n".join(lines)

@@ -166,8 +166,8 @@ def test_validate_reports_the_warning_without_failing(tmp_path: Path, capsys: py
 
 
 def test_cilium_policies_are_rendered_only_on_a_cilium_platform() -> None:
-    plain = settings_from_document(media(), PlatformSettings())
-    cilium = settings_from_document(media(), PlatformSettings(cni="cilium", node_local_dns=("169.254.116.108/32",)))
+    plain = settings_from_document(media(), PlatformSettings(cni="kubernetes"))
+    cilium = settings_from_document(media(), PlatformSettings())  # the shipped promise: Cilium, node-local DNS
     from vcluster_platform.render import render_all
 
     assert not [o for o in render_all(plain) if o["kind"] == "CiliumNetworkPolicy"]

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import SHARED
-from testenv.netpol import Endpoint, allowed, host, pod
+from vcluster_platform.flows.evaluate import Endpoint, allowed, host, pod
 from vcluster_platform.models import settings_from_document
 from vcluster_platform.models.platform import PlatformSettings, platform_from_env
 from vcluster_platform.render import render_all

@@ -66,16 +66,19 @@ CLUSTER_ANNOTATIONS = (
 class PlatformSettings:
     """What every tenant's baseline network policies and cluster plumbing assume about the host."""
 
-    cni: Cni = "kubernetes"
+    # The network settings of the platform this product serves, as its running tenants show them (Cilium, a
+    # node-local DNS cache, the API server's address, the LAN and NFS ranges): a render with the defaults is
+    # what production renders, and `migrate check` compares like with like.
+    cni: Cni = "cilium"
     argocd_namespace: str = "argocd"
     argocd_url: str = ""  # base URL of the ArgoCD UI; status.endpoints.argocd links each tenant's Application
     monitoring_namespace: str = "monitoring"
     ingress_namespaces: tuple[str, ...] = ("nginx-gateway",)
-    lan_cidrs: tuple[str, ...] = RFC1918
+    lan_cidrs: tuple[str, ...] = ("10.0.0.0/8", "192.168.0.0/16")
     private_cidrs: tuple[str, ...] = RFC1918
-    nfs_cidrs: tuple[str, ...] = RFC1918
-    api_server_cidrs: tuple[str, ...] = ()
-    node_local_dns: tuple[str, ...] = ()
+    nfs_cidrs: tuple[str, ...] = ("10.0.0.0/8",)
+    api_server_cidrs: tuple[str, ...] = ("10.0.1.139/32",)
+    node_local_dns: tuple[str, ...] = ("169.254.116.108/32",)
     default_exposure: str = "loadBalancer"
     k8s_version: str = "v1.34.3"
     control_plane_image: str = "loft-sh/vcluster-oss"

@@ -71,14 +71,16 @@ def _dns(s: EffectiveSettings) -> list[Obj]:
 
 
 def _host_api(s: EffectiveSettings) -> Obj:
-    control_plane = {"matchLabels": control_plane_labels(s)}
+    """Every pod of the namespace may reach the host API server: the control plane syncs through it, and the
+    platform replicates the host's default/kubernetes Service into each vCluster, so workloads that use it
+    reach the host API too (the running tenants allow this; narrowing it belongs to the trust model)."""
     if s.platform.cni == "cilium":
         return _cilium_policy(s, "allow-host-api", {
-            "endpointSelector": control_plane, "egress": [{"toEntities": ["kube-apiserver"]}]})
+            "endpointSelector": {}, "egress": [{"toEntities": ["kube-apiserver"]}]})
     rule: dict[str, Any] = {"ports": _ports(API_SERVER_PORTS)}
     if s.platform.api_server_cidrs:
         rule["to"] = [{"ipBlock": {"cidr": cidr}} for cidr in s.platform.api_server_cidrs]
-    return _policy(s, "allow-host-api", _egress(control_plane, [rule]))
+    return _policy(s, "allow-host-api", _egress({}, [rule]))
 
 
 def _vcluster_api(s: EffectiveSettings) -> list[Obj]:

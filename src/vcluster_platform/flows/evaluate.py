@@ -1,4 +1,4 @@
-"""A small evaluator of NetworkPolicy and CiliumNetworkPolicy semantics, for flow tests of rendered policies.
+"""An evaluator of NetworkPolicy and CiliumNetworkPolicy semantics: does a connection pass the policies in force?
 
 It follows the Kubernetes NetworkPolicy rules (a pod is isolated in a direction once any policy selecting it
 covers that direction; a flow passes when the source's egress and the destination's ingress both allow it)
@@ -119,11 +119,12 @@ def _cilium_verdict(policy: Obj, direction: str, me: Endpoint, other: Endpoint, 
     return True, allows
 
 
-def _side_allows(policies: list[Obj], direction: str, me: Endpoint, other: Endpoint, port: int, proto: str,
-                 cni: str) -> bool:
+def _side(policies: list[Obj], direction: str, me: Endpoint, other: Endpoint, port: int, proto: str,
+          cni: str) -> tuple[bool, list[str]]:
+    """(allowed on this side, the names of the policies that allow it)."""
     if me.namespace is None:
-        return True  # nodes, the API server and outside clients are not governed by these policies
-    isolated, allowed = False, False
+        return True, []  # nodes, the API server and outside clients are not governed by these policies
+    isolated, allowing = False, []
     for policy in policies:
         if policy["kind"] == "NetworkPolicy":
             applies, allows = _k8s_verdict(policy, direction, me, other, port, proto, cni)
@@ -132,12 +133,21 @@ def _side_allows(policies: list[Obj], direction: str, me: Endpoint, other: Endpo
         else:
             continue
         isolated |= applies
-        allowed |= allows
-    return allowed or not isolated
+        if allows:
+            allowing.append(f"{policy['kind']} {policy['metadata']['name']}")
+    return bool(allowing) or not isolated, allowing
+
+
+def allowed_by(policies: list[Obj], src: Endpoint, dst: Endpoint, port: int, proto: str = "TCP", *,
+               cni: str) -> tuple[bool, list[str]]:
+    """Whether a connection from src to dst:port/proto passes every policy in force under this CNI, and the
+    policies that let it out of src and into dst."""
+    out, egress = _side(policies, "egress", src, dst, port, proto, cni)
+    into, ingress = _side(policies, "ingress", dst, src, port, proto, cni)
+    return out and into, egress + ingress
 
 
 def allowed(policies: list[Obj], src: Endpoint, dst: Endpoint, port: int, proto: str = "TCP", *,
             cni: str) -> bool:
     """Whether a connection from src to dst:port/proto passes every policy in force under this CNI."""
-    return (_side_allows(policies, "egress", src, dst, port, proto, cni)
-            and _side_allows(policies, "ingress", dst, src, port, proto, cni))
+    return allowed_by(policies, src, dst, port, proto, cni=cni)[0]
