@@ -7,6 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 from conftest import ORCHESTRATOR_EXAMPLES, load, request
+from property.conftest import any_address_plan  # noqa: F401 - an autouse fixture: generated subnets render
 from property.strategies import valid_request
 from vcluster_platform.argocd_pipeline import render_argocd_request
 from vcluster_platform.errors import InvalidRequest

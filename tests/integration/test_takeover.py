@@ -169,10 +169,10 @@ def test_exposure_without_a_mode_follows_the_platform_default() -> None:
 
 def test_a_fixed_vip_is_kept_beside_the_hostname() -> None:
     doc = yaml.safe_load(REQUEST.read_text())
-    doc["spec"]["exposure"].update(vip="10.0.4.100", mode="loadBalancer")
+    doc["spec"]["exposure"].update(vip="10.0.4.210", mode="loadBalancer")
     service = _control_plane(settings_from_document(doc, PlatformSettings()))["service"]
-    assert service["spec"]["loadBalancerIP"] == "10.0.4.100"
-    assert service["annotations"]["metallb.io/loadBalancerIPs"] == "10.0.4.100"
+    assert service["spec"]["loadBalancerIP"] == "10.0.4.210"
+    assert service["annotations"]["metallb.io/loadBalancerIPs"] == "10.0.4.210"
 
 
 @pytest.mark.parametrize(("revision", "pdb"), [("0.31.1", True), ("0.33.4", True), ("0.30.4", False)])

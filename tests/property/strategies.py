@@ -82,8 +82,8 @@ def valid_request(draw: Any) -> dict[str, Any]:
     if mode == "loadBalancer" or draw(st.booleans()):
         subnet, offset = draw(subnet_and_offset())
         exposure["subnet"] = subnet
-        if offset > 0 and (ipaddress.IPv4Network(subnet).num_addresses <= 101 or draw(st.booleans())):
-            exposure["vipOffset"] = offset  # the default offset (100) only fits subnets larger than /26
+        if offset > 0 and (ipaddress.IPv4Network(subnet).num_addresses <= 201 or draw(st.booleans())):
+            exposure["vipOffset"] = offset  # the default offset (200) only fits subnets of /24 or larger
     if mode != "default":
         exposure["mode"] = mode
     if mode != "loadBalancer" and draw(st.booleans()):

@@ -7,6 +7,7 @@ import pytest
 from conftest import request
 from vcluster_platform.errors import InvalidRequest
 from vcluster_platform.models import settings_from_document
+from vcluster_platform.models.platform import PlatformSettings
 
 # SPEC "Presets" table, typed in by hand.
 SPEC_TABLE = {
@@ -48,7 +49,7 @@ def test_request_value_wins_over_preset_per_field() -> None:
     assert s.replicas == 5 and s.sources["vcluster.replicas"] == "request"
     assert s.requests_memory == "2Gi" and s.sources["vcluster.resources.requests.memory"] == "request"
     assert s.requests_cpu == "500m" and s.sources["vcluster.resources.requests.cpu"] == "preset:prod"
-    assert s.vip_offset == 100 and s.sources["exposure.vipOffset"] == "default"
+    assert s.vip_offset == 200 and s.sources["exposure.vipOffset"] == "platform (env VCLUSTER_PLATFORM_VIP_OFFSET)"
 
 
 def test_defaults_for_names() -> None:
@@ -57,15 +58,42 @@ def test_defaults_for_names() -> None:
     assert s.names.application == "vcluster-media" and s.names.release == "media"
 
 
+NO_POOLS = PlatformSettings(load_balancer_pools=())
+
+
 @pytest.mark.parametrize(("subnet", "offset", "vip"), [
-    ("10.0.4.0/24", None, "10.0.4.100"),
-    ("10.0.4.0/24", 200, "10.0.4.200"),
+    ("10.0.4.0/24", None, "10.0.4.200"),
+    ("10.0.4.0/24", 100, "10.0.4.100"),
     ("192.168.0.0/16", 300, "192.168.1.44"),
     ("10.1.2.0/25", 126, "10.1.2.126"),
 ])
 def test_vip_from_subnet_and_offset(subnet: str, offset: int | None, vip: str) -> None:
     exposure = {"subnet": subnet, "mode": "loadBalancer", **({"vipOffset": offset} if offset else {})}
-    assert settings_from_document(request(exposure=exposure)).vip == vip
+    assert settings_from_document(request(exposure=exposure), NO_POOLS).vip == vip
+
+
+def test_the_default_offset_is_the_platform_s_and_lands_in_its_pool() -> None:
+    """Today's pipeline computes subnet + 200 and MetalLB's pool here is 10.0.4.200-253 (the seeds' 100 is
+    outside it: the Service would stay Pending)."""
+    s = settings_from_document(request(exposure={"subnet": "10.0.4.0/24", "mode": "loadBalancer"}))
+    assert s.vip == "10.0.4.200"
+    offset_100 = settings_from_document(request(exposure={"subnet": "10.0.4.0/24", "mode": "loadBalancer"}),
+                                        PlatformSettings(vip_offset=100, load_balancer_pools=()))
+    assert offset_100.vip == "10.0.4.100"
+
+
+@pytest.mark.parametrize(("exposure", "path"), [
+    ({"subnet": "10.0.5.0/24"}, "spec.exposure.subnet"),
+    ({"subnet": "10.0.4.0/24", "vipOffset": 100}, "spec.exposure.vipOffset"),
+    ({"subnet": "10.0.4.0/24", "vip": "10.0.4.254"}, "spec.exposure.vip"),
+])
+def test_a_vip_outside_the_load_balancer_pools_is_refused_naming_them(exposure: dict[str, object],
+                                                                      path: str) -> None:
+    with pytest.raises(InvalidRequest) as info:
+        settings_from_document(request(exposure={**exposure, "mode": "loadBalancer"}))
+    problem = info.value.problems[0]
+    assert problem.path == path
+    assert "outside the load balancer's pools (10.0.4.200-10.0.4.253)" in problem.message
 
 
 @pytest.mark.parametrize(("exposure", "path", "words"), [
@@ -77,7 +105,7 @@ def test_vip_from_subnet_and_offset(subnet: str, offset: int | None, vip: str) -
 ])
 def test_vip_rules(exposure: dict[str, object], path: str, words: str) -> None:
     with pytest.raises(InvalidRequest) as info:
-        settings_from_document(request(exposure=exposure))
+        settings_from_document(request(exposure=exposure), NO_POOLS)
     problem = info.value.problems[0]
     assert problem.path == path and words in problem.message
 

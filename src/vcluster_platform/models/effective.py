@@ -11,7 +11,7 @@ from ..errors import InvalidRequest, Problem
 from ..sync_script import SCRIPT_DIGEST
 from .backing_store import resolve_backing_store
 from .names import syncer_managed_by
-from .platform import PlatformSettings
+from .platform import PlatformSettings, in_pools
 from .quantity import parse_quantity
 from .rules import ISSUER_SELECTOR_KEY, SECRET_STORE_SELECTOR_KEY
 from .settings_table import (
@@ -330,19 +330,36 @@ def _check_resources(r: _Resolver, values: dict[str, Any], problems: list[Proble
 def _exposure(r: _Resolver, exposure: Any, values: dict[str, Any], platform: PlatformSettings,
               problems: list[Problem]) -> dict[str, Any]:
     hostname, subnet = values["hostname"], values["subnet"]
-    vip = _vip(r, subnet, _get(exposure, "vip"), values["vip_offset"], _get(exposure, "vip_offset") is not None,
-               problems)
+    requested_offset = _get(exposure, "vip_offset")
+    offset = r.pick("exposure.vipOffset", requested_offset) if requested_offset is not None else r.derived(
+        "exposure.vipOffset", platform.vip_offset, "platform (env VCLUSTER_PLATFORM_VIP_OFFSET)")
+    vip = _vip(r, subnet, _get(exposure, "vip"), offset, requested_offset is not None, problems)
     mode_requested = _get(exposure, "mode")
     mode = r.pick("exposure.mode", mode_requested) if mode_requested else r.derived(
         "exposure.mode", platform.default_exposure if hostname else "none",
         "platform (env VCLUSTER_PLATFORM_DEFAULT_EXPOSURE)" if hostname else "default (no hostname)")
     if mode in ("tlsRoute", "httpRoute") and not hostname:
         problems.append(Problem("spec.exposure.mode", mode, "needs spec.exposure.hostname"))
+    if mode == "loadBalancer" and vip:
+        problems += _pool_problems(vip, exposure, requested_offset, subnet, platform.load_balancer_pools)
     if mode == "loadBalancer" and not (vip or hostname):
         problems.append(Problem(
             "spec.exposure.mode", mode, "loadBalancer needs spec.exposure.hostname (an address from the pool, "
                                         "published by external-dns) or a fixed spec.exposure.vip/subnet"))
-    return {"vip": vip, "exposure_mode": mode}
+    return {"vip": vip, "vip_offset": offset, "exposure_mode": mode}
+
+
+def _pool_problems(vip: str, exposure: Any, requested_offset: int | None, subnet: str,
+                   pools: tuple[str, ...]) -> list[Problem]:
+    """A VIP the load balancer cannot hand out, at the field that chose it (empty pools: not checked)."""
+    if not pools or in_pools(vip, pools):
+        return []
+    path, value = (("spec.exposure.vip", vip) if _get(exposure, "vip") else
+                   ("spec.exposure.vipOffset", requested_offset) if requested_offset is not None else
+                   ("spec.exposure.subnet", subnet))
+    return [Problem(path, value, f"VIP {vip} is outside the load balancer's pools ({', '.join(pools)}): its "
+                                 "Service would stay Pending; choose an address inside a pool (env "
+                                 "VCLUSTER_PLATFORM_LOAD_BALANCER_POOLS)")]
 
 
 def _integrations(r: _Resolver, ints: Any, values: dict[str, Any]) -> dict[str, Any]:
@@ -436,7 +453,11 @@ def _vip(
         if offset >= net.num_addresses:
             problems.append(Problem(
                 "spec.exposure.vipOffset", offset,
-                f"is past the end of {subnet} ({net.num_addresses} addresses); allowed: 1..{net.num_addresses - 2}"))
+                f"is past the end of {subnet} ({net.num_addresses} addresses); allowed: 1..{net.num_addresses - 2}")
+                if offset_requested else Problem(
+                "spec.exposure.subnet", subnet,
+                f"the platform's VIP offset {offset} is past its end ({net.num_addresses} addresses); set "
+                f"spec.exposure.vipOffset (1..{net.num_addresses - 2}) or spec.exposure.vip"))
             return ""
         address = net.network_address + offset
         path, shown = "spec.exposure.vipOffset", str(offset)

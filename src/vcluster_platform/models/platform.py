@@ -7,6 +7,7 @@ LAN range or monitoring namespace.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -80,6 +81,10 @@ class PlatformSettings:
     api_server_cidrs: tuple[str, ...] = ("10.0.1.139/32",)
     node_local_dns: tuple[str, ...] = ("169.254.116.108/32",)
     default_exposure: str = "loadBalancer"
+    # MetalLB hands out 10.0.4.200-253 here, and today's pipeline computes a VIP as subnet + 200 (a fix moved it
+    # from the seeds' 100): a VIP outside every pool would stay Pending.
+    vip_offset: int = 200
+    load_balancer_pools: tuple[str, ...] = ("10.0.4.200-10.0.4.253",)
     k8s_version: str = "v1.34.3"
     control_plane_image: str = "loft-sh/vcluster-oss"
     service_monitor: bool = True
@@ -124,6 +129,12 @@ PLATFORM_ENV: dict[str, tuple[str, str, str]] = {
     "VCLUSTER_PLATFORM_DEFAULT_EXPOSURE": (
         "default_exposure", "exposure", "how a request with a hostname and no exposure.mode is exposed: "
         "loadBalancer (pool address, hostname published by external-dns), tlsRoute or httpRoute"),
+    "VCLUSTER_PLATFORM_VIP_OFFSET": (
+        "vip_offset", "offset", "a request's VIP is its exposure.subnet's network address plus this, unless it "
+                                "sets exposure.vip or exposure.vipOffset"),
+    "VCLUSTER_PLATFORM_LOAD_BALANCER_POOLS": (
+        "load_balancer_pools", "ranges", "the load balancer's address pools (first-last or CIDR, "
+                                         "comma-separated); a VIP outside them is refused; empty: not checked"),
     "VCLUSTER_PLATFORM_K8S_VERSION": (
         "k8s_version", "k8s_version", "Kubernetes version of a control plane whose request names none"),
     "VCLUSTER_PLATFORM_CONTROL_PLANE_IMAGE": (
@@ -205,6 +216,43 @@ def _pairs(variable: str, raw: str, problems: list[Problem]) -> tuple[tuple[str,
     return tuple(out)
 
 
+def _offset(variable: str, raw: str, problems: list[Problem]) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 65534:
+        problems.append(Problem(f"env {variable}", raw, "allowed: a whole number from 1 to 65534"))
+        return 1
+    return int(raw)
+
+
+def _ranges(variable: str, raw: str, problems: list[Problem]) -> tuple[str, ...]:
+    """Comma-separated IPv4 address ranges, each `first-last` or a CIDR."""
+    out = []
+    for item in (part.strip() for part in raw.split(",") if part.strip()):
+        try:
+            address_range(item)
+        except ValueError as exc:
+            problems.append(Problem(f"env {variable}", item, f"allowed: first-last or a CIDR ({exc})"))
+            continue
+        out.append(item)
+    return tuple(out)
+
+
+def address_range(text: str) -> tuple[ipaddress.IPv4Address, ipaddress.IPv4Address]:
+    """(first, last) of `first-last` or of a CIDR (ValueError otherwise)."""
+    if "-" in text:
+        first, _, last = text.partition("-")
+        lo, hi = ipaddress.IPv4Address(first.strip()), ipaddress.IPv4Address(last.strip())
+        if hi < lo:
+            raise ValueError(f"{hi} comes before {lo}")
+        return lo, hi
+    net = ipaddress.IPv4Network(check_ipv4_cidr(text))
+    return net.network_address, net.broadcast_address
+
+
+def in_pools(address: str, pools: tuple[str, ...]) -> bool:
+    ip = ipaddress.IPv4Address(address)
+    return any(lo <= ip <= hi for lo, hi in map(address_range, pools))
+
+
 def _json_object(variable: str, raw: str, problems: list[Problem]) -> str:
     if not raw:
         return ""
@@ -239,6 +287,8 @@ _PARSERS: dict[str, Callable[[str, str, list[Problem]], Any]] = {
     "bool": _bool,
     "pairs": _pairs,
     "json": _json_object,
+    "offset": _offset,
+    "ranges": _ranges,
 }
 
 
@@ -252,7 +302,7 @@ def platform_from_env(environ: Mapping[str, str] | None = None) -> PlatformSetti
         if variable not in env:
             continue
         raw = env[variable].strip()
-        if not raw and kind not in ("cidrs", "pairs", "text", "json", "namespaces", "url"):
+        if not raw and kind not in ("cidrs", "pairs", "text", "json", "namespaces", "url", "ranges"):
             continue
         if kind in _PARSERS:
             values[attr] = _PARSERS[kind](variable, raw, problems)

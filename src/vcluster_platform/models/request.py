@@ -95,7 +95,8 @@ class Exposure(RequestModel):
     hostname: DnsSubdomain | None = Field(None, description="External hostname of the vCluster API.")
     subnet: IPv4Cidr | None = Field(None, description="IPv4 subnet the VIP is taken from.")
     vip: IPv4Address | None = Field(None, description="Virtual IP; default subnet network address + vipOffset.")
-    vip_offset: int | None = Field(None, ge=1, description="Offset of the computed VIP in the subnet (default 100).")
+    vip_offset: int | None = Field(None, ge=1, description="Offset of the computed VIP in the subnet (default: the "
+                                   "platform's, 200 here).")
     api_port: Port | None = Field(None, description="External API port (default 443).")
     mode: ExposureMode | None = Field(
         None, description="loadBalancer (a fixed VIP, or a pool address with the hostname published by "
