@@ -18,6 +18,12 @@ def _with_meta(**meta: Any) -> dict[str, Any]:
     return doc
 
 
+def _no_domain(doc: dict[str, Any]) -> dict[str, Any]:
+    """A request that opts out of the default hostname <name>.<base domain> (an empty base-domain annotation)."""
+    doc.setdefault("metadata", {}).setdefault("annotations", {})["platform.integratn.tech/base-domain"] = ""
+    return doc
+
+
 def _set(doc: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
     doc[key] = value
     return doc
@@ -167,10 +173,11 @@ CASES: list[tuple[str, Any, str]] = [
     ("port-high", R(exposure={"apiPort": 70000}), "spec.exposure.apiPort"),
     ("port-string", R(exposure={"apiPort": "https"}), "spec.exposure.apiPort"),
     ("mode-bad", R(exposure={"mode": "ingress"}), "spec.exposure.mode"),
-    ("tlsroute-without-hostname", R(exposure={"mode": "tlsRoute"}), "spec.exposure.mode"),
-    ("httproute-without-hostname", R(exposure={"mode": "httpRoute"}), "spec.exposure.mode"),
-    ("lb-without-vip", R(exposure={"mode": "loadBalancer"}), "spec.exposure.mode"),
-    ("lb-without-address", R(exposure={"mode": "loadBalancer"}), "spec.exposure.mode"),
+    ("tlsroute-without-hostname", _no_domain(R(exposure={"mode": "tlsRoute"})), "spec.exposure.mode"),
+    ("httproute-without-hostname", _no_domain(R(exposure={"mode": "httpRoute"})), "spec.exposure.mode"),
+    ("lb-without-address", _no_domain(R(exposure={"mode": "loadBalancer"})), "spec.exposure.mode"),
+    ("base-domain-bad", _set(R(), "metadata", {"name": "x", "namespace": "platform-requests", "annotations": {
+        "platform.integratn.tech/base-domain": "Not A Domain"}}), "metadata.annotations.platform.integratn.tech"),
     ("gateway-no-name", R(exposure={"hostname": "a.b", "gateway": {"namespace": "gw"}}),
      "spec.exposure.gateway.name"),
     ("issuer-kind-bad", R(integrations={"certManager": {"issuerKind": "Vault"}}),

@@ -18,7 +18,7 @@ from vcluster_platform.promises import PROMISES, promise_crd
 # EffectiveSettings fields that are not settings of the request: identity, what is derived from several
 # settings at once, the platform's own settings (explained as platform.*) and the bookkeeping.
 NOT_SETTINGS = {"request_name", "request_namespace", "name", "backing_store_values", "values_schema_version",
-                "platform", "reconcile_at", "sources"}
+                "platform", "reconcile_at", "base_domain", "sources"}
 REQUESTS = [*ORCHESTRATOR_EXAMPLES, SHARED / "examples" / "real" / "vcluster-media.yaml"]
 
 

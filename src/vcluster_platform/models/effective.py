@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidRequest, Problem
 from ..sync_script import SCRIPT_DIGEST
 from .backing_store import resolve_backing_store
-from .names import syncer_managed_by
+from .names import is_dns1123_subdomain, syncer_managed_by
 from .platform import PlatformSettings, in_pools
 from .quantity import parse_quantity
 from .rules import ISSUER_SELECTOR_KEY, SECRET_STORE_SELECTOR_KEY
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .request import VClusterOrchestratorV2Spec
 
 RECONCILE_AT_ANNOTATION = "platform.integratn.tech/reconcile-at"
+BASE_DOMAIN_ANNOTATION = "platform.integratn.tech/base-domain"  # a request's own base domain
 RESERVED_NAMESPACES = frozenset(
     {"default", "kube-system", "kube-public", "kube-node-lease", "argocd", "kratix-platform-system"}
 )
@@ -95,6 +96,7 @@ class EffectiveSettings:
     export_context: str
     helm_overrides: dict[str, Any]
     hostname: str
+    base_domain: str  # the request's annotation, else the platform's; the default hostname is <name>.<this>
     subnet: str
     vip: str
     vip_offset: int
@@ -251,6 +253,7 @@ def resolve(
         problems.append(Problem(
             "spec.vcluster.replicas", values["replicas"],
             "more than 1 control-plane replica needs backingStore etcd; the embedded database is single-node"))
+    values.update(_hostname(r, spec, annotations or {}, platform, problems))
     exposure = _exposure(r, spec.exposure, values, platform, problems)
     network = _network(r, spec.network_policies, values, platform, problems)
     if problems:
@@ -325,6 +328,28 @@ def _check_resources(r: _Resolver, values: dict[str, Any], problems: list[Proble
                 f"spec.{blame}", shown,
                 f"limit {limit} ({r.sources[lim_path]}) is below request {requested} "
                 f"({r.sources[req_path]}); limits must be >= requests"))
+
+
+def _hostname(r: _Resolver, spec: Any, annotations: dict[str, str], platform: PlatformSettings,
+              problems: list[Problem]) -> dict[str, str]:
+    """The API's DNS name: the request's, else <name>.<base domain> as today's pipeline gives every tenant (the
+    request's base-domain annotation, else the platform's; an empty annotation or base domain: none)."""
+    base = annotations.get(BASE_DOMAIN_ANNOTATION)
+    if base and not is_dns1123_subdomain(base):
+        problems.append(Problem(f"metadata.annotations.{BASE_DOMAIN_ANNOTATION}", base,
+                                "must be a DNS domain such as example.com"))
+        base = None
+    base_domain = base if base is not None else platform.base_domain
+    requested = _get(spec.exposure, "hostname")
+    if requested:
+        return {"hostname": r.pick("exposure.hostname", requested), "base_domain": base_domain}
+    hostname = f"{spec.name}.{base_domain}" if base_domain else ""
+    if hostname and not is_dns1123_subdomain(hostname):
+        problems.append(Problem("spec.name", spec.name, f"with the base domain {base_domain} the default hostname "
+                                "is too long; set spec.exposure.hostname"))
+    how = ("derived (<name>.<base domain>, annotation " + BASE_DOMAIN_ANNOTATION + ")" if base is not None else
+           "derived (<name>.<base domain>, env VCLUSTER_PLATFORM_BASE_DOMAIN)") if hostname else "default (none)"
+    return {"hostname": r.derived("exposure.hostname", hostname, how), "base_domain": base_domain}
 
 
 def _exposure(r: _Resolver, exposure: Any, values: dict[str, Any], platform: PlatformSettings,

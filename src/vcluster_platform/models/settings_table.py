@@ -86,7 +86,9 @@ SETTINGS: tuple[Setting, ...] = (
        default=""),
     _S("vcluster.helmOverrides", "helm_overrides", "chart values merged over everything else", default=None,
        convert=lambda v: dict(v or {})),
-    _S("exposure.hostname", "hostname", "DNS name of the vCluster API", default=""),
+    _S("exposure.hostname", "hostname", "DNS name of the vCluster API",
+       derived="request, else <name>.<base domain> (annotation platform.integratn.tech/base-domain, else env "
+               "VCLUSTER_PLATFORM_BASE_DOMAIN)"),
     _S("exposure.subnet", "subnet", "subnet of a fixed VIP", default=""),
     _S("exposure.mode", "exposure_mode", "none, loadBalancer, tlsRoute or httpRoute",
        derived="request, else the platform's default exposure with a hostname, else none"),

@@ -76,9 +76,9 @@ def cluster_labels(s: EffectiveSettings) -> dict[str, str]:
 def cluster_annotations(s: EffectiveSettings) -> dict[str, str]:
     """What the platform's ApplicationSets read from the cluster secret, then the request's own annotations."""
     derived = {"cluster_name": s.name, "environment": s.environment}
-    if s.platform.base_domain:
-        derived[BASE_DOMAIN] = s.platform.base_domain
-        derived[BASE_DOMAIN + "-sanitized"] = s.platform.base_domain.replace(".", "-")
+    if s.base_domain:
+        derived[BASE_DOMAIN] = s.base_domain
+        derived[BASE_DOMAIN + "-sanitized"] = s.base_domain.replace(".", "-")
     if s.workload_repo_url:
         derived.update({"workload_repo_url": s.workload_repo_url, "workload_repo_path": s.workload_repo_path,
                         "workload_repo_revision": s.workload_repo_revision or "HEAD"})
