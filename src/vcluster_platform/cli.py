@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 from platform_common.yamlio import dump
 
-from .errors import EXIT_BUG, EXIT_ERROR, EXIT_INVALID, EXIT_OK, InvalidRequest, Problem, RenderInvariantError
+from .errors import (
+    EXIT_BUG,
+    EXIT_ERROR,
+    EXIT_INVALID,
+    EXIT_OK,
+    MISSING,
+    InvalidRequest,
+    Problem,
+    RenderInvariantError,
+)
 from .yamlio import load_request_file
 
 if TYPE_CHECKING:  # the pipeline modules load the models: imported when a command runs, with the GC off
@@ -190,7 +199,42 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_ERROR if diffs else EXIT_OK
 
 
+def _chart_level(running: list[Any], ours: list[Any], charts_flag: str | None) -> Any:
+    """The chart-level comparison when charts are available (--charts or VCLUSTER_PLATFORM_CHARTS), else None."""
+    from .chart import ChartError, charts_dir, compare_objects, template
+    from .migrate import chart_input_of
+
+    charts = charts_dir(charts_flag)
+    if charts is None:
+        return None
+    try:
+        old, new = chart_input_of(running), chart_input_of(ours)
+        return compare_objects(template(old, charts), template(new, charts)), old.version, new.version
+    except ChartError as exc:
+        raise InvalidRequest([Problem("--charts", str(charts), str(exc))]) from None
+
+
+def _cmd_upgrade_check(args: argparse.Namespace) -> int:
+    from .chart import ChartError, charts_dir
+    from .upgrade import check_upgrade, format_result
+
+    charts = charts_dir(args.charts)
+    if charts is None:
+        raise InvalidRequest([Problem("--charts", MISSING, "the chart sources are needed: --charts DIR or "
+                                      "VCLUSTER_PLATFORM_CHARTS (DIR/vcluster/<version>/Chart.yaml)")])
+    try:
+        results = [check_upgrade(Path(path), args.to, charts) for path in args.requests]
+    except ChartError as exc:
+        raise InvalidRequest([Problem("--charts", str(charts), str(exc))]) from None
+    if args.output == "json":
+        print(json.dumps([r.as_dict() for r in results], indent=2, default=str))
+    else:
+        print("\n\n".join(format_result(r) for r in results))
+    return EXIT_ERROR if any(r.blocking for r in results) else EXIT_OK
+
+
 def _cmd_migrate_check(args: argparse.Namespace) -> int:
+    from .chart import format_chart
     from .flows import flow_report, format_flows
     from .manifests import objects_of, with_promise_outputs
     from .migrate import compare, format_findings, identity_of
@@ -203,19 +247,28 @@ def _cmd_migrate_check(args: argparse.Namespace) -> int:
     v2 = identity_of(ours)
     findings = compare(v1, v2)
     flows = flow_report(running, ours, request, args.cni)
-    blocking = any(f.blocking for f in findings) or bool(flows.blocking)
+    chart = _chart_level(running, ours, args.charts)
+    blocking = any(f.blocking for f in findings) or bool(flows.blocking) or bool(chart and chart[0].blocking)
     if args.output == "json":
         print(json.dumps({"v1": vars(v1), "v2": vars(v2), "blocking": blocking,
-                          "findings": [vars(f) for f in findings], "flows": flows.as_dict()}, indent=2, default=str))
+                          "findings": [vars(f) for f in findings], "flows": flows.as_dict(),
+                          "chart": chart[0].as_dict() if chart else None}, indent=2, default=str))
     else:
+        if chart:
+            print(format_chart(*chart))
         print(format_findings(v1, v2, findings, format_flows(flows), len(flows.blocking)))
+        if chart and chart[0].blocking:
+            print("FAIL: the chart objects change a field Kubernetes will not change in place (see above)")
         if args.plan:
             meta = request.get("metadata") or {}
             # today's pipeline renders the same request kind (with an ArgoCDClusterRegistration beside it)
             plan = takeover_plan if any(o.get("kind") == "ArgoCDClusterRegistration" for o in running) else \
                 migration_plan
-            print(format_plan(plan(v2, args.v2, str(meta.get("name", v2.release)),
-                                   str(meta.get("namespace", "platform-requests")), args.v1)))
+            args_ = (v2, args.v2, str(meta.get("name", v2.release)), str(meta.get("namespace", "platform-requests")),
+                     args.v1)
+            print(format_plan(takeover_plan(*args_, old_policies=tuple(
+                f"{o['kind']}/{o['metadata']['name']}" for o in running if "NetworkPolicy" in str(o.get("kind"))))
+                if plan is takeover_plan else plan(*args_)))
     return EXIT_ERROR if blocking else EXIT_OK
 
 
@@ -324,11 +377,30 @@ def _add_check_commands(sub: Any) -> None:
                        "and/or final objects as YAML)")
     check.add_argument("--v2", required=True, metavar="REQUEST", help="the VClusterOrchestratorV2 request")
     check.add_argument("--plan", action="store_true", help="also print the phased migration with rollback steps")
+    check.add_argument("--charts", metavar="DIR", default=None,
+                       help="chart sources (DIR/vcluster/<version>/): also template both sides with the real chart "
+                            "and compare the objects (default: VCLUSTER_PLATFORM_CHARTS; helm from PATH or "
+                            "VCLUSTER_PLATFORM_HELM)")
     check.add_argument("--cni", choices=["kubernetes", "cilium"], default=None,
                        help="the CNI whose policy semantics the flow check applies (default: cilium when the "
                             "running side renders CiliumNetworkPolicies, else kubernetes)")
     check.add_argument("--output", choices=["text", "json"], default="text")
     check.set_defaults(func=_cmd_migrate_check)
+
+    upgrade = sub.add_parser("upgrade", help="checks for moving tenants to another vcluster chart version")
+    upgrade_sub = upgrade.add_subparsers(dest="upgrade_command", required=True)
+    up = upgrade_sub.add_parser(
+        "check", help="per tenant: values valid for the new chart, chart objects changed, immutable fields, "
+                      "control-plane restart",
+        epilog=f"examples:\n  vcluster-platform upgrade check {MEDIA} --to 0.33.4 --charts ../shared/charts\n"
+               "exit codes: 0 safe, 1 invalid values or an immutable field changes, 2 bad input",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    up.add_argument("requests", nargs="+", metavar="REQUEST", help="VClusterOrchestratorV2 request files")
+    up.add_argument("--to", required=True, metavar="VERSION", help="the chart version to move to")
+    up.add_argument("--charts", metavar="DIR", default=None,
+                    help="chart sources (DIR/vcluster/<version>/); default: VCLUSTER_PLATFORM_CHARTS")
+    up.add_argument("--output", choices=["text", "json"], default="text")
+    up.set_defaults(func=_cmd_upgrade_check)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import yaml
 
+from .chart import ChartInput
 from .errors import MISSING, InvalidRequest, Problem
 from .manifests import VCLUSTER_CHART, chart_sources
 from .mapping import dig
@@ -147,6 +148,16 @@ def _backing_store(values: dict[str, Any]) -> tuple[str, int]:
     if dig(store, "database", "external", "enabled"):
         return "external database", 0
     return DEFAULT_BACKING_STORE, 0
+
+
+def chart_input_of(objects: list[dict[str, Any]]) -> ChartInput:
+    """The values, release, namespace and chart version one render installs the vcluster chart with."""
+    app, source = _find_application(objects)
+    spec = _application_spec(app)
+    release = str((source.get("helm") or {}).get("releaseName") or spec["name"])
+    values, _ = _values(objects, source, release)
+    return ChartInput(values, release, str(spec["destination"].get("namespace", "")),
+                      str(source.get("targetRevision", "")))
 
 
 def identity_of(objects: list[dict[str, Any]]) -> Identity:

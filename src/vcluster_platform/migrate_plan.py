@@ -111,10 +111,27 @@ def _protect(v2: Identity) -> tuple[str, ...]:
             f"kubectl annotate namespace {v2.namespace} {keep} --overwrite")
 
 
+def _keep_policies(v2: Identity, old_policies: tuple[str, ...]) -> tuple[str, ...]:
+    """Today's policies stay in force until ours are proven: no moment in which a needed flow has neither."""
+    keep = "argocd.argoproj.io/sync-options=Prune=false"
+    return tuple(f"kubectl annotate -n {v2.namespace} {policy.lower()} {keep} --overwrite   # today's policy "
+                 "stays until phase 5" for policy in old_policies)
+
+
+def _drop_policies(v2: Identity, old_policies: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"kubectl delete -n {v2.namespace} {policy.lower()}   # ours alone keep every needed flow "
+                 "(migrate check, flow level)" for policy in old_policies)
+
+
 def takeover_plan(v2: Identity, request_file: str, request_name: str, request_namespace: str,
-                  running_dir: str) -> list[PlanPhase]:
+                  running_dir: str, old_policies: tuple[str, ...] = ()) -> list[PlanPhase]:
     """From today's pipeline (same request kind): the promise's pipeline changes for every tenant at once, so
-    every tenant is checked first, and ApplicationSets may not delete while the cluster secret changes hands."""
+    every tenant is checked first, and ApplicationSets may not delete while the cluster secret changes hands.
+
+    Network policies change names (ours are `<name>-` prefixed). Today's are kept (Prune=false) from phase 2 to
+    phase 5, ours arrive in phase 3: in between both are in force, and a union of allows only widens, so no
+    needed flow is ever without a policy allowing it; phase 1's flow check proves ours alone keep every needed
+    flow, so deleting today's in phase 5 cuts nothing."""
     sts = f"-n {v2.namespace} statefulset {v2.statefulset}"
     uid = f"kubectl get {sts} -o jsonpath='{{.metadata.uid}}'"
     secrets = f"kubectl -n argocd get secret -l argocd.argoproj.io/secret-type=cluster,cluster_name={v2.cluster_name}"
@@ -135,6 +152,7 @@ def takeover_plan(v2: Identity, request_file: str, request_name: str, request_na
             "may be deleted meanwhile",
             f"{secrets} -o name   # note today's cluster secret",
             f"{uid}   # note the control-plane StatefulSet uid; it must not change",
+            *_keep_policies(v2, old_policies),
         ), (
             "kubectl -n argocd patch applicationset <each> --type json -p "
             "'[{\"op\":\"remove\",\"path\":\"/spec/syncPolicy/applicationsSync\"}]'",
@@ -151,6 +169,8 @@ def takeover_plan(v2: Identity, request_file: str, request_name: str, request_na
             f"{uid}   # unchanged",
             f"argocd app get {v2.application}   # Synced/Healthy; argocd appset list: every add-on Application is "
             "still there",
+            f"kubectl get -n {v2.namespace} networkpolicy,ciliumnetworkpolicy   # ours ({v2.release}-*) beside "
+            "today's (kept until phase 5)",
         ), (
             "kubectl apply -f promises-before.yaml   # today's pipeline renders again; objects return as they were",
             f"{uid}   # unchanged",
@@ -166,6 +186,7 @@ def takeover_plan(v2: Identity, request_file: str, request_name: str, request_na
             f"kubectl annotate namespace {v2.namespace} argocd.argoproj.io/sync-options-",
             "kubectl -n argocd patch applicationset <each> --type json -p "
             "'[{\"op\":\"remove\",\"path\":\"/spec/syncPolicy/applicationsSync\"}]'",
+            *_drop_policies(v2, old_policies),
             DRY_RUN_OFF,
         ), ("nothing to undo",)),
     ]

@@ -91,3 +91,36 @@ def test_the_cni_flag_overrides_what_the_renders_say() -> None:
     code, report = check("--cni", "kubernetes")
     assert report["flows"]["cni"] == "kubernetes"  # both sides' CiliumNetworkPolicies count for nothing there
     assert code == 0 and report["flows"]["blocking"] == []  # and their plain NetworkPolicies agree
+
+
+def test_the_handover_keeps_every_needed_flow_at_every_moment() -> None:
+    """Today's policies alone (phase 2), both sets (phase 3 to 5: today's kept with Prune=false), ours alone
+    (after phase 5): a needed flow the running tenant has is allowed in each."""
+    from vcluster_platform.flows.evaluate import allowed
+
+    running = objects_of(RUNNING)
+    ours = objects_of(MEDIA)
+    settings = settings_from_document(yaml.safe_load(MEDIA.read_text()))
+    policies = [o for o in running if "NetworkPolicy" in str(o.get("kind"))]
+    mine = [o for o in ours if "NetworkPolicy" in str(o.get("kind"))]
+    needed = [f for f in tenant_flows(settings) if f.needed and allowed(policies, f.src, f.dst, f.port, f.proto,
+                                                                         cni="cilium")]
+    assert len(needed) >= 15
+    for moment, in_force in (("before", policies), ("during", policies + mine), ("after", mine)):
+        cut = [f.name for f in needed if not allowed(in_force, f.src, f.dst, f.port, f.proto, cni="cilium")]
+        assert cut == [], moment
+
+
+def test_the_takeover_plan_keeps_today_s_policies_until_ours_are_proven() -> None:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["migrate", "check", "--v1", str(RUNNING), "--v2", str(MEDIA), "--plan"]) == 0
+    text = out.getvalue()
+    protect, switch, cleanup = (text.index(h) for h in ("2. Protect", "3. Switch", "5. Clean up"))
+    policies = [f"{o['kind'].lower()}/{o['metadata']['name']}" for o in objects_of(RUNNING)
+                if "NetworkPolicy" in str(o.get("kind"))]
+    assert len(policies) >= 8
+    for policy in policies:
+        keep = text.index(f"{policy} argocd.argoproj.io/sync-options=Prune=false")
+        drop = text.index(f"kubectl delete -n vcluster-media {policy}")
+        assert protect < keep < switch and drop > cleanup, policy
