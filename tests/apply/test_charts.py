@@ -27,12 +27,26 @@ REAL = SHARED / "examples" / "real"
 MEDIA = REAL / "vcluster-media.yaml"
 
 
+# The Prometheus operator's CRDs are not among the upstream schemas available offline: the chart's ServiceMonitor
+# is judged by a stand-in that checks its identity and shape only (kind, apiVersion, metadata), not its fields.
+SERVICE_MONITOR_STAND_IN = {
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "servicemonitors.monitoring.coreos.com"},
+    "spec": {"group": "monitoring.coreos.com", "scope": "Namespaced",
+             "names": {"kind": "ServiceMonitor", "plural": "servicemonitors", "singular": "servicemonitor",
+                       "listKind": "ServiceMonitorList"},
+             "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+                 "type": "object", "properties": {"spec": {"type": "object",
+                                                           "x-kubernetes-preserve-unknown-fields": True}}}}}]}}
+
+
 @pytest.fixture
 def helm(kube_cluster: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """helm from the test binaries (built with the servers), and the cluster the objects are judged by."""
     from testenv.processes import binary
 
     monkeypatch.setenv(HELM_ENV, str(binary("helm")))
+    kube_cluster.install_crds([SERVICE_MONITOR_STAND_IN])
     return kube_cluster
 
 
@@ -47,7 +61,8 @@ def run(*argv: str) -> tuple[int, str]:
 def test_the_chart_objects_of_every_request_are_accepted_by_the_api_server(helm: Any, request_path: Path) -> None:
     chart_input = chart_input_of(with_promise_outputs(objects_of(request_path)))
     objects = template(chart_input, CHARTS)
-    assert {"StatefulSet", "Service"} <= {o["kind"] for o in objects}
+    kinds = {o["kind"] for o in objects}
+    assert "Service" in kinds and kinds & {"StatefulSet", "Deployment"}, kinds
     helm.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": chart_input.namespace}})
     rejected = []
     for obj in objects:
