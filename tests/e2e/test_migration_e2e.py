@@ -545,7 +545,7 @@ def test_a_leader_cut_off_from_the_api_server_stops_before_another_takes_over_an
         bed.start_controller()
     print(f"\n{cut}: the cut-off leader stopped {stopped_after:.2f} s after the cut; the other took the Lease "
           f"{took_over_after:.2f} s after it")
-    assert stopped_after < 2.0 + 0.5 and stopped_after < took_over_after
+    assert stopped_after < 3.0 and stopped_after < took_over_after  # within the Lease, before the takeover
     assert status(obj)["phase"] == "Succeeded", status(obj)["message"]
     writes = [e for e in bed.cluster.audit_writes() if e.get("userAgent", "").startswith(REPLICA_AGENT + cut_off)]
     assert writes, "the cut-off replica's writes before the cut are in the audit log"
