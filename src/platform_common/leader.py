@@ -153,7 +153,7 @@ class LeaseElector:
                 left = self.renew_deadline - (time.monotonic() - last)
                 if left > 0 and self.try_acquire_or_renew(timeout=left):
                     last = time.monotonic()
-                elif left <= 0 or self._other_holder() or time.monotonic() - last >= self.renew_deadline:
+                elif self._other_holder() or time.monotonic() - last >= self.renew_deadline:
                     LOG.error("lost the Lease %s/%s: stopping", self.namespace, self.name)
                     on_lost()
                     return

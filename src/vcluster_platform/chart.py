@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from .mapping import dig
+
 Obj = dict[str, Any]
 CHARTS_ENV, HELM_ENV = "VCLUSTER_PLATFORM_CHARTS", "VCLUSTER_PLATFORM_HELM"
 IMMUTABLE: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -68,12 +70,6 @@ def _key(obj: Obj) -> tuple[str, str]:
     return str(obj.get("kind")), str((obj.get("metadata") or {}).get("name"))
 
 
-def _dig(obj: Any, path: tuple[str, ...]) -> Any:
-    for part in path:
-        obj = obj.get(part) if isinstance(obj, dict) else None
-    return obj
-
-
 @dataclass
 class ChartReport:
     immutable: list[str] = field(default_factory=list)  # "<kind>/<name> <field>: old → new"
@@ -100,9 +96,9 @@ def compare_objects(old: list[Obj], new: list[Obj]) -> ChartReport:
     for key in sorted(set(before) & set(after)):
         a, b, name = before[key], after[key], f"{key[0]}/{key[1]}"
         for path in IMMUTABLE.get(key[0], ()):
-            if _dig(a, path) != _dig(b, path):
-                report.immutable.append(f"{name} {'.'.join(path)}: {_dig(a, path)!r} → {_dig(b, path)!r}")
-        if key[0] in WORKLOADS and _dig(a, ("spec", "template")) != _dig(b, ("spec", "template")):
+            if dig(a, *path) != dig(b, *path):
+                report.immutable.append(f"{name} {'.'.join(path)}: {dig(a, *path)!r} → {dig(b, *path)!r}")
+        if key[0] in WORKLOADS and dig(a, "spec", "template") != dig(b, "spec", "template"):
             report.restarts.append(name)
         elif a != b:
             report.changed.append(name)

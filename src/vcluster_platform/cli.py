@@ -236,6 +236,7 @@ def _cmd_upgrade_check(args: argparse.Namespace) -> int:
 def _cmd_migrate_check(args: argparse.Namespace) -> int:
     from .chart import format_chart
     from .flows import flow_report, format_flows
+    from .flows.compare import policies_of
     from .manifests import objects_of, with_promise_outputs
     from .migrate import compare, format_findings, identity_of
     from .migrate_plan import format_plan, migration_plan, takeover_plan
@@ -261,14 +262,14 @@ def _cmd_migrate_check(args: argparse.Namespace) -> int:
             print("FAIL: the chart objects change a field Kubernetes will not change in place (see above)")
         if args.plan:
             meta = request.get("metadata") or {}
-            # today's pipeline renders the same request kind (with an ArgoCDClusterRegistration beside it)
-            plan = takeover_plan if any(o.get("kind") == "ArgoCDClusterRegistration" for o in running) else \
-                migration_plan
-            args_ = (v2, args.v2, str(meta.get("name", v2.release)), str(meta.get("namespace", "platform-requests")),
+            where = (v2, args.v2, str(meta.get("name", v2.release)), str(meta.get("namespace", "platform-requests")),
                      args.v1)
-            print(format_plan(takeover_plan(*args_, old_policies=tuple(
-                f"{o['kind']}/{o['metadata']['name']}" for o in running if "NetworkPolicy" in str(o.get("kind"))))
-                if plan is takeover_plan else plan(*args_)))
+            # today's pipeline renders the same request kind (with an ArgoCDClusterRegistration beside it)
+            if any(o.get("kind") == "ArgoCDClusterRegistration" for o in running):
+                policies = tuple(f"{o['kind']}/{o['metadata']['name']}" for o in policies_of(running))
+                print(format_plan(takeover_plan(*where, old_policies=policies)))
+            else:
+                print(format_plan(migration_plan(*where)))
     return EXIT_ERROR if blocking else EXIT_OK
 
 

@@ -12,7 +12,7 @@ from .chart import ChartReport, compare_objects, format_chart, template
 from .errors import Problem
 from .manifests import objects_of, with_promise_outputs
 from .migrate import chart_input_of
-from .models.effective import SUPPORTED_CHART_LINES
+from .models.effective import SUPPORTED_CHART_LINES, chart_schema_version
 from .schema_store import validate_helm_values
 
 
@@ -41,8 +41,7 @@ class UpgradeResult:
 
 
 def schema_problems(values: dict[str, Any], version: str) -> list[Problem]:
-    line = ".".join(version.split(".")[:2])
-    schema = SUPPORTED_CHART_LINES.get(line)
+    schema = chart_schema_version(version)
     if not schema:
         return [Problem("--to", version, "no vcluster values schema for this chart line; supported: "
                         + ", ".join(f"{known}.x" for known in SUPPORTED_CHART_LINES))]

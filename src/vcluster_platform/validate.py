@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import NOT_APPLICABLE, SCHEMA, InvalidRequest, Problem, RenderInvariantError, describe
 from .manifests import ORCHESTRATOR_KIND, VCLUSTER_CHART, Document, chart_sources, read_documents, shape_problems
-from .models.effective import SUPPORTED_CHART_LINES
+from .models.effective import SUPPORTED_CHART_LINES, chart_schema_version
 from .policy import object_problems
 from .schema_store import UnknownKind, validate_helm_values, validate_object
 
@@ -39,9 +39,8 @@ def _helm_values_problems(obj: dict[str, Any], subject: str) -> list[Problem]:
         helm = source.get("helm") or {}
         if source.get("chart") != VCLUSTER_CHART or not isinstance(helm.get("valuesObject"), dict):
             continue
-        line = ".".join(str(source.get("targetRevision", "")).split(".")[:2])
-        schema = SUPPORTED_CHART_LINES.get(line)
-        if schema is None:
+        schema = chart_schema_version(str(source.get("targetRevision", "")))
+        if not schema:
             known = ", ".join(SUPPORTED_CHART_LINES)
             problems.append(Problem(f"{where}.targetRevision", source.get("targetRevision"),
                                     f"no values schema for this chart (known lines: {known})", SCHEMA, subject))

@@ -738,8 +738,10 @@ def phase_of(obj: Obj) -> str | None:
 
 def step(world: World) -> Any:
     """One tick of the controller as production runs it: reconcile the object as the API server holds it,
-    then write the new status fenced by the version the step ended on (a conflict drops it)."""
+    then write the new status fenced by the version the step ended on (the controller's own write_status: a
+    conflict drops it)."""
     from platform_common.kube import merge_patch
+    from vsphere_migration.controller import write_status
     from vsphere_migration.reconcile import reconcile
     from vsphere_migration.vsphere.calllog import CallLog
 
@@ -747,16 +749,8 @@ def step(world: World) -> Any:
     world.doing = decision(obj)
     with _sessions(world):
         result = reconcile(obj, world.cluster, CallLog())
-    patch = merge_patch(obj.get("status") or {}, result.status)
-    if patch:
-        body: Obj = {"status": patch}
-        if result.resource_version:
-            body["metadata"] = {"resourceVersion": result.resource_version}
-        try:
-            world.store.patch("vmwarecloudfoundationmigrations", *MIGRATION, body, status=True)
-        except ApiException as exc:
-            if exc.status != 409:
-                raise
+    write_status(world.cluster, obj["metadata"], merge_patch(obj.get("status") or {}, result.status),
+                 result.resource_version)
     return result
 
 

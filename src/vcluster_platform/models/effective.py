@@ -412,8 +412,13 @@ def _synced(r: _Resolver, path: str, requested: bool | None, selector: dict[str,
     return bool(r.pick(path, requested))
 
 
+def chart_schema_version(chart_version: str) -> str:
+    """The values schema of a chart version's line (0.31.0 → 0.31.1), or "" for an unknown line."""
+    return SUPPORTED_CHART_LINES.get(".".join(str(chart_version).split(".")[:2]), "")
+
+
 def _chart(r: _Resolver, app: Any, chart_version: str, problems: list[Problem]) -> dict[str, Any]:
-    schema_version = SUPPORTED_CHART_LINES.get(".".join(chart_version.split(".")[:2]), "")
+    schema_version = chart_schema_version(chart_version)
     if not schema_version:
         problems.append(Problem(
             "spec.argocdApplication.targetRevision", chart_version,

@@ -41,7 +41,11 @@ def restored_config(ctx: MigrationContext, *, keep_target: bool = False) -> tupl
 def restore_config(ctx: MigrationContext, *, keep_target: bool = False) -> bool:
     """Restore the backed-up data (keys added since are removed), with the target vCenter added when
     keep_target, in one write; True when something changed."""
-    live, wanted = restored_config(ctx, keep_target=keep_target)
+    return write_restored(ctx, *restored_config(ctx, keep_target=keep_target))
+
+
+def write_restored(ctx: MigrationContext, live: dict[str, str], wanted: dict[str, str]) -> bool:
+    """Make the live data `wanted` in one write (keys it lacks removed); True when something changed."""
     if live == wanted:
         return False
     removed: dict[str, str | None] = {k: None for k in live if k not in wanted}
@@ -68,13 +72,13 @@ class UpdateConfig(Phase):
 
     def rollback(self, ctx: MigrationContext) -> Outcome:
         pending = ctx.status.recorded.config_restart
+        live, wanted = restored_config(ctx)
         if pending is None:
-            live, wanted = restored_config(ctx)
             if live == wanted:
                 return done("cloud-provider-config already equals the backup")
             pending = current_pods(ctx)
             ctx.write_ahead("config_restart", pending)
-        restore_config(ctx)
+        write_restored(ctx, live, wanted)
         restarted = restart_vsphere_pods(ctx, pending)
         ctx.status.recorded.config_restart = None
         return done(f"cloud-provider-config restored from the backup; {restarted} vSphere pod(s) restarted")
