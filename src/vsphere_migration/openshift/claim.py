@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cluster import MIGRATIONS, Cluster
+from .cluster import MIGRATIONS, Cluster, ClusterError
 
 LOCK_NAMESPACE, LOCK_NAME = "openshift-config", "vsphere-migration-active"
+RACE_ATTEMPTS = 5
 ACTIVE = ("Running", "WaitingForApproval", "RollingBack", "Paused")
 
 
@@ -37,8 +38,18 @@ def active_holder(cluster: Cluster, identity: str) -> str | None:
 
 def claim(cluster: Cluster, namespace: str, name: str, uid: str) -> str | None:
     """Claim the cluster for this migration; None when it holds the claim now, else the active migration that
-    holds it. A concurrent claim raises ClusterError 409 (the step is retried and reads the winner)."""
-    me, api = holder(namespace, name, uid), cluster.coordination
+    holds it. A write that loses a race (HTTP 409) reads the Lease again and decides on what the winner wrote."""
+    for attempt in range(RACE_ATTEMPTS):
+        try:
+            return _claim_once(cluster, holder(namespace, name, uid))
+        except ClusterError as exc:
+            if exc.status != 409 or attempt == RACE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _claim_once(cluster: Cluster, me: str) -> str | None:
+    api = cluster.coordination
     lease = cluster.call(f"get lease {LOCK_NAMESPACE}/{LOCK_NAME}", lambda: api.read_namespaced_lease(
         LOCK_NAME, LOCK_NAMESPACE), missing_ok=True)
     if lease is None:
