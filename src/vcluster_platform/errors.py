@@ -57,6 +57,11 @@ class InvalidRequest(Exception):
         return "\n".join(lines)
 
 
+class Unavailable(Exception):
+    """Something the run needs from the cluster could not be had (the message says what): exit 1 and a Failed
+    status, and Kratix retries."""
+
+
 class RenderInvariantError(Exception):
     """A rendered object broke a rule (policy gate or schema): a bug in a renderer, never the user's."""
 

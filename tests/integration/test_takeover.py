@@ -14,6 +14,7 @@ import yaml
 
 from conftest import SHARED, load
 from vcluster_platform.cli import main
+from vcluster_platform.errors import InvalidRequest
 from vcluster_platform.models import PlatformSettings, settings_from_document
 from vcluster_platform.render import render_all
 
@@ -205,16 +206,22 @@ def test_what_the_running_control_plane_has_comes_from_platform_settings() -> No
     assert "image" not in other["statefulSet"] and "serviceMonitor" not in other
 
 
-def test_cluster_secret_carries_platform_selectors_under_the_requests_own() -> None:
+def test_cluster_secret_carries_platform_selectors_beside_the_requests_own() -> None:
+    """The platform's selector labels are its own: a request adds labels beside them and cannot override one
+    (it would steer the platform's ApplicationSets)."""
+    platform = PlatformSettings(cluster_labels=(("enable_velero", "true"), ("enable_external_dns", "true")))
     doc = yaml.safe_load(REQUEST.read_text())
     doc["spec"]["integrations"]["argocd"]["clusterLabels"] = {"enable_external_dns": "false"}
-    settings = settings_from_document(doc, PlatformSettings(cluster_labels=(("enable_velero", "true"),
-                                                                            ("enable_external_dns", "true"))))
+    with pytest.raises(InvalidRequest) as refused:
+        settings_from_document(doc, platform)
+    assert [p.path for p in refused.value.problems] == ["spec.integrations.argocd.clusterLabels.enable_external_dns"]
+    doc["spec"]["integrations"]["argocd"]["clusterLabels"] = {"team": "media"}
+    settings = settings_from_document(doc, platform)
     secret = next(o for o in render_all(settings) if o["kind"] == "ExternalSecret"
                   and o["metadata"]["namespace"] == "argocd")
     template = secret["spec"]["target"]["template"]
     labels = template["metadata"]["labels"]
-    assert labels["enable_velero"] == "true" and labels["enable_external_dns"] == "false"
+    assert labels["enable_velero"] == "true" and labels["enable_external_dns"] == "true" and labels["team"] == "media"
     assert labels["argocd.argoproj.io/secret-type"] == "cluster" and labels["cluster_name"] == "vcluster-media"
     assert template["data"]["server"] == "https://media.integratn.tech:443"
     assert template["metadata"]["annotations"]["platform.integratn.tech/base-domain-sanitized"] == "integratn-tech"

@@ -157,7 +157,7 @@ def test_every_policy_is_valid_against_its_schema() -> None:
 
 def test_long_names_stay_valid_object_names() -> None:
     doc = yaml.safe_load((SHARED / "examples" / "real" / "vcluster-media.yaml").read_text())
-    doc["spec"]["name"] = "t" * 38
+    doc["spec"]["name"] = doc["spec"]["targetNamespace"] = doc["spec"]["projectName"] = "t" * 38
     doc["spec"]["networkPolicies"]["extraEgress"][0]["name"] = "p" * 63
     from vcluster_platform.policy import gate
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidRequest, Problem
 from ..sync_script import SCRIPT_DIGEST
 from .backing_store import resolve_backing_store
+from .boundary import boundary_problems
 from .names import is_dns1123_subdomain, syncer_managed_by
 from .platform import PlatformSettings, in_pools
 from .quantity import parse_quantity
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
 
 RECONCILE_AT_ANNOTATION = "platform.integratn.tech/reconcile-at"
 BASE_DOMAIN_ANNOTATION = "platform.integratn.tech/base-domain"  # a request's own base domain
-RESERVED_NAMESPACES = frozenset(
-    {"default", "kube-system", "kube-public", "kube-node-lease", "argocd", "kratix-platform-system"}
-)
 SUPPORTED_CHART_LINES = {"0.30": "0.30.4", "0.31": "0.31.1", "0.33": "0.33.4"}
 
 
@@ -246,6 +244,7 @@ def resolve(
     values = picked(r, spec)
     platform = platform or PlatformSettings()
     target_ns, project = _namespaces(r, spec, request_namespace, problems)
+    problems += boundary_problems(spec, platform, target_ns, project)
     _check_resources(r, values, problems)
     chart = _chart(r, spec.argocd_application, values["chart_version"], problems)
     store = resolve_backing_store(r, _get(vc, "backing_store"), chart["values_schema_version"], problems)
@@ -310,10 +309,6 @@ def _namespaces(r: _Resolver, spec: VClusterOrchestratorV2Spec, request_namespac
             "spec.targetNamespace", target_ns,
             "must differ from the request's own namespace: the pipeline renders (and a delete removes) it; "
             f"allowed: any other DNS-1123 label, such as vcluster-{name}"))
-    if target_ns in RESERVED_NAMESPACES:
-        problems.append(Problem(
-            "spec.targetNamespace", target_ns,
-            f"is a shared system namespace; allowed: any other DNS-1123 label, such as vcluster-{name}"))
     return target_ns, project
 
 

@@ -93,6 +93,12 @@ class PlatformSettings:
     cluster_annotations: tuple[tuple[str, str], ...] = CLUSTER_ANNOTATIONS
     project_labels: tuple[tuple[str, str], ...] = (("argocd.argoproj.io/project-group", "appteam"),)
     helm_values: str = HELM_VALUES  # JSON: chart values every tenant gets, before its own helmOverrides
+    # What a request may point at (models/boundary.py): the sources ArgoCD installs from and the clusters it
+    # installs into, where images come from, where the 1Password Connect token may be sent.
+    chart_repos: tuple[str, ...] = ("https://charts.loft.sh",)
+    destination_servers: tuple[str, ...] = ("https://kubernetes.default.svc",)
+    image_registries: tuple[str, ...] = ("ghcr.io", "registry.k8s.io")
+    connect_hosts: tuple[str, ...] = ("http://onepassword-connect.onepassword.svc.cluster.local:8080",)
 
     @property
     def helm_values_object(self) -> dict[str, Any]:
@@ -152,6 +158,17 @@ PLATFORM_ENV: dict[str, tuple[str, str, str]] = {
     "VCLUSTER_PLATFORM_HELM_VALUES": (
         "helm_values", "json", "vcluster chart values every tenant gets (a JSON object), merged over the "
                                "platform's own and under each request's helmOverrides"),
+    "VCLUSTER_PLATFORM_CHART_REPOS": (
+        "chart_repos", "urls", "chart repositories a request's argocdApplication.repoURL may name"),
+    "VCLUSTER_PLATFORM_DESTINATION_SERVERS": (
+        "destination_servers", "urls", "clusters a request's argocdApplication.destinationServer may name"),
+    "VCLUSTER_PLATFORM_IMAGE_REGISTRIES": (
+        "image_registries", "hosts", "registries an image in a request's helmOverrides or backingStore may "
+                                     "come from (a chart image's registry, a reference's host; docker.io when "
+                                     "it names none)"),
+    "VCLUSTER_PLATFORM_CONNECT_HOSTS": (
+        "connect_hosts", "urls", "1Password Connect endpoints a request may name (https, or the cluster's own "
+                                 "service address)"),
     "VCLUSTER_PLATFORM_CLUSTER_ANNOTATIONS": (
         "cluster_annotations", "pairs", "annotations on every ArgoCD cluster secret (key=value,...), e.g. the "
                                         "add-on and workload repositories the ApplicationSets read"),
@@ -253,6 +270,25 @@ def in_pools(address: str, pools: tuple[str, ...]) -> bool:
     return any(lo <= ip <= hi for lo, hi in map(address_range, pools))
 
 
+def _urls(variable: str, raw: str, problems: list[Problem]) -> tuple[str, ...]:
+    out = []
+    for item in (part.strip() for part in raw.split(",") if part.strip()):
+        if _url(variable, item, problems):
+            out.append(item.rstrip("/"))
+    return tuple(out)
+
+
+def _hosts(variable: str, raw: str, problems: list[Problem]) -> tuple[str, ...]:
+    out = []
+    for item in (part.strip() for part in raw.split(",") if part.strip()):
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", item):
+            problems.append(Problem(f"env {variable}", item, "allowed: registry hosts such as ghcr.io or "
+                                                                  "registry.example.com:5000, comma-separated"))
+            continue
+        out.append(item)
+    return tuple(out)
+
+
 def _json_object(variable: str, raw: str, problems: list[Problem]) -> str:
     if not raw:
         return ""
@@ -289,6 +325,8 @@ _PARSERS: dict[str, Callable[[str, str, list[Problem]], Any]] = {
     "json": _json_object,
     "offset": _offset,
     "ranges": _ranges,
+    "urls": _urls,
+    "hosts": _hosts,
 }
 
 
@@ -302,7 +340,8 @@ def platform_from_env(environ: Mapping[str, str] | None = None) -> PlatformSetti
         if variable not in env:
             continue
         raw = env[variable].strip()
-        if not raw and kind not in ("cidrs", "pairs", "text", "json", "namespaces", "url", "ranges"):
+        if not raw and kind not in ("cidrs", "pairs", "text", "json", "namespaces", "url", "ranges",
+                                                 "urls", "hosts"):
             continue
         if kind in _PARSERS:
             values[attr] = _PARSERS[kind](variable, raw, problems)

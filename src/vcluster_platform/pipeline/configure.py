@@ -10,6 +10,7 @@ from ..errors import RenderInvariantError
 from ..models import EffectiveSettings, settings_from_document
 from ..render import render_all
 from .checks import check_render, reference_warnings
+from .identity import check_identity
 from .runtime import KratixDirs, read_input, to_yaml_bytes, write_destination_selectors, write_outputs, write_status
 from .status import configure_status
 
@@ -53,6 +54,7 @@ def render_request(doc: dict[str, Any]) -> tuple[EffectiveSettings, list[dict[st
 def run_configure(dirs: KratixDirs) -> None:
     doc = read_input(dirs)
     settings, objects = render_request(doc)
+    check_identity(settings, doc)
     warnings = reference_warnings(settings, objects)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)

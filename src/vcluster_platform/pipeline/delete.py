@@ -1,6 +1,9 @@
 """Delete workflow: report status and remove what Kratix cannot — host PersistentVolumes the syncer made.
 
 PersistentVolumes created by the vCluster syncer carry `vcluster.loft.sh/managed-by=<name>-x-<namespace>`.
+Only those bound to a claim in the tenant's own namespace are deleted (a label alone is not proof), and only
+when this request is the tenant's: a request whose name an older request holds (pipeline/identity.py)
+rendered nothing and deletes nothing.
 With dry-run (`--dry-run` or VCLUSTER_PLATFORM_DRY_RUN=true) they are listed, not deleted; with the request
 annotation `platform.integratn.tech/delete-volumes: "false"` they are kept and the delete finishes. A volume
 still bound to a claim stays Terminating until the claim goes with the tenant namespace: that is reported,
@@ -16,15 +19,16 @@ from typing import Any, Protocol
 
 from platform_common.kube import api_client, api_error_text
 
-from ..errors import InvalidRequest, Problem
+from ..errors import InvalidRequest, Problem, Unavailable
 from ..models import settings_from_document
 from ..models.names import is_dns1123_label, syncer_managed_by
+from .identity import Lister, can_reach_cluster, list_requests, older_holders
 
 MANAGED_BY_LABEL = "vcluster.loft.sh/managed-by"
 KEEP_VOLUMES_ANNOTATION = "platform.integratn.tech/delete-volumes"
 UNBLOCK = (f'to finish the delete without removing them, annotate the request {KEEP_VOLUMES_ANNOTATION}="false"; '
-           "to let the pipeline remove them, grant its service account get/list/delete on persistentvolumes "
-           "(the promise's delete pipeline declares it in spec.rbac.permissions)")
+           "to let the pipeline remove them, grant its service account get/list/delete on persistentvolumes and "
+           "list on vclusterorchestratorv2s (the promise's delete pipeline declares both in spec.rbac.permissions)")
 
 
 class VolumeApi(Protocol):
@@ -39,6 +43,7 @@ class CleanupReport:
     deleted: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     terminating: dict[str, str] = field(default_factory=dict)  # name → the claim that still holds it
+    kept: dict[str, str] = field(default_factory=dict)  # name → why a labelled volume is not the tenant's to delete
 
 
 def tenant_identity(doc: dict[str, Any]) -> tuple[str, str]:
@@ -64,7 +69,14 @@ def tenant_identity(doc: dict[str, Any]) -> tuple[str, str]:
 def cleanup_volumes(api: VolumeApi, name: str, namespace: str, dry_run: bool) -> CleanupReport:
     report = CleanupReport(selector=f"{MANAGED_BY_LABEL}={syncer_managed_by(name, namespace)}")
     volumes = api.list_persistent_volume(label_selector=report.selector)
-    report.found = sorted(v.metadata.name for v in volumes.items)
+    for volume in volumes.items:
+        claim_namespace = getattr(getattr(volume.spec, "claim_ref", None), "namespace", None)
+        if claim_namespace == namespace:
+            report.found.append(volume.metadata.name)
+        else:
+            report.kept[volume.metadata.name] = (f"bound to a claim in {claim_namespace}" if claim_namespace
+                                                 else "not bound to a claim") + f", not in {namespace}"
+    report.found.sort()
     if dry_run:
         return report
     for volume in report.found:
@@ -109,6 +121,10 @@ def delete_status(report: CleanupReport, dry_run: bool, name: str) -> dict[str, 
     }
     if report.failed:
         status["persistentVolumes"]["failed"] = report.failed
+    if report.kept:
+        status["persistentVolumes"]["kept"] = report.kept
+        status["message"] += (f"; {len(report.kept)} labelled for it kept (not bound to a claim in its namespace: "
+                              "remove by hand if they are its)")
     if report.terminating:
         status["persistentVolumes"]["terminating"] = report.terminating
     return status
@@ -120,8 +136,24 @@ def keeps_volumes(doc: dict[str, Any]) -> bool:
     return isinstance(annotations, dict) and str(annotations.get(KEEP_VOLUMES_ANNOTATION, "")).lower() == "false"
 
 
-def run_delete(doc: dict[str, Any], dry_run: bool,
-               api_factory: Callable[[], VolumeApi] | None = None) -> tuple[dict[str, Any], int]:
+def _not_the_tenant(doc: dict[str, Any], name: str, namespace: str, lister: Lister | None) -> dict[str, Any] | None:
+    """A Deleted status that deletes nothing when an older request holds this tenant; None when it is ours."""
+    if lister is None and not can_reach_cluster():
+        return None
+    mine = {"spec.name": name, "spec.targetNamespace": namespace}
+    try:
+        holders = older_holders(mine, doc, (lister or list_requests)())
+    except Unavailable as exc:
+        return {"phase": "Failed", "message": f"vCluster {name}: {exc}; {UNBLOCK}"}
+    if not holders:
+        return None
+    holder = next(iter(holders.values()))
+    return {"phase": "Deleted", "message": f"vCluster {name} is the tenant of request {holder}, not of this one: "
+                                           "this request rendered nothing and deletes nothing"}
+
+
+def run_delete(doc: dict[str, Any], dry_run: bool, api_factory: Callable[[], VolumeApi] | None = None,
+               lister: Lister | None = None) -> tuple[dict[str, Any], int]:
     name, namespace = tenant_identity(doc)
     if keeps_volumes(doc):
         selector = f"{MANAGED_BY_LABEL}={syncer_managed_by(name, namespace)}"
@@ -129,6 +161,9 @@ def run_delete(doc: dict[str, Any], dry_run: bool,
                                                f"({KEEP_VOLUMES_ANNOTATION}=false); remove them by hand: "
                                                f"kubectl delete pv -l {selector}",
                 "persistentVolumes": {"selector": selector, "kept": True}}, 0
+    refused = _not_the_tenant(doc, name, namespace, lister)
+    if refused is not None:
+        return refused, 1 if refused["phase"] == "Failed" else 0
     try:
         report = cleanup_volumes((api_factory or kubernetes_volume_api)(), name, namespace, dry_run)
     except Exception as exc:  # noqa: BLE001 - reported in status and exit code

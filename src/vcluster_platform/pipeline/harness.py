@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import EXIT_BUG, EXIT_ERROR, EXIT_INVALID, InvalidRequest, RenderInvariantError
+from ..errors import EXIT_BUG, EXIT_ERROR, EXIT_INVALID, InvalidRequest, RenderInvariantError, Unavailable
 from .runtime import KratixDirs, kratix_dirs, resolve_action, write_status
 from .status import failed_status
 
@@ -60,6 +60,10 @@ def run_workflow(workflow: Workflow, dirs: KratixDirs, args: Invocation) -> int:
         write_status(dirs, failed_status(exc.summary(), "InvalidRequest"))
         print(exc.summary(), file=sys.stderr)
         return EXIT_INVALID
+    except Unavailable as exc:
+        write_status(dirs, failed_status(str(exc), "Unavailable"))
+        print(str(exc), file=sys.stderr)
+        return EXIT_ERROR
     except RenderInvariantError as exc:
         write_status(dirs, failed_status(str(exc), "RenderInvalid"))
         print(f"internal error (please report): {exc}", file=sys.stderr)
