@@ -23,7 +23,8 @@ def test_a_newcomer_cannot_take_a_running_tenants_name() -> None:
     sneaky = live("team-a", "sneaky", "2026-12-01T00:00:00Z", "u-sneaky")
     sneaky["spec"]["name"] = "media"
     problems = identity_conflicts(mine(sneaky), sneaky, [MEDIA, sneaky])
-    assert [(p.path, p.value) for p in problems] == [("spec.name", "media")]
+    assert [(p.path, p.value) for p in problems] == [
+        ("spec.name", "media"), ("spec.targetNamespace", "vcluster-media"), ("spec.projectName", "vcluster-media")]
     assert "platform-requests/media" in problems[0].message
 
 
