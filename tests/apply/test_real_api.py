@@ -208,7 +208,8 @@ def test_the_controller_deploy_manifests_are_accepted(api: Any) -> None:
 
     api.install_crds([migration_crd()])
     docs = dry_run_deploy(api, "vsphere-migration",
-                          ("namespace.yaml", "rbac.yaml", "deployment.yaml", "example-migration.yaml"))
+                          ("namespace.yaml", "rbac.yaml", "deployment.yaml", "networkpolicy.yaml",
+                           "example-migration.yaml"))
     deployment = next(d for d in docs if d["kind"] == "Deployment")
     assert_hardened(deployment, "vsphere-migration-controller")
     # several replicas are safe only because each leads through the Lease before it reconciles
@@ -218,7 +219,8 @@ def test_the_controller_deploy_manifests_are_accepted(api: Any) -> None:
 
 
 def test_the_status_reconciler_deploy_manifests_are_accepted(api: Any) -> None:
-    docs = dry_run_deploy(api, "vcluster-status", ("namespace.yaml", "rbac.yaml", "deployment.yaml"))
+    docs = dry_run_deploy(api, "vcluster-status", ("namespace.yaml", "rbac.yaml", "deployment.yaml",
+                                                   "networkpolicy.yaml"))
     deployment = next(d for d in docs if d["kind"] == "Deployment")
     assert_hardened(deployment, "vcluster-status-reconciler")
     # one replica that is never doubled: two reconcilers would race on the same status
