@@ -59,6 +59,7 @@ class Identity:
     cluster_annotations: dict[str, str] = field(default_factory=dict)
     kubeconfig_secret: str = ""
     onepassword_item: str = ""
+    pod_security: str = ""  # enforced on the host namespace; "" when the render has no Namespace
     notes: tuple[str, ...] = ()
 
 
@@ -201,8 +202,19 @@ def identity_of(objects: list[dict[str, Any]]) -> Identity:
         hostnames=tuple(sorted(hostnames)), route_kinds=tuple(sorted({str(r["kind"]) for r in routes})),
         values_source=values_source, cluster_name=registration.name, cluster_server=registration.server,
         cluster_labels=registration.labels, cluster_annotations=registration.annotations,
-        kubeconfig_secret=kubeconfig_secret, onepassword_item=onepassword_item, notes=tuple(notes),
+        kubeconfig_secret=kubeconfig_secret, onepassword_item=onepassword_item,
+        pod_security=_pod_security(objects, str(spec["destination"].get("namespace", ""))), notes=tuple(notes),
     )
+
+
+def _pod_security(objects: list[dict[str, Any]], namespace: str) -> str:
+    """The enforced Pod Security level of the host namespace; a Namespace without the label runs at the API
+    server's default, privileged unless the cluster configures another."""
+    found = next((o for o in objects if o.get("kind") == "Namespace" and dig(o, "metadata", "name") == namespace),
+                 None)
+    if found is None:
+        return ""
+    return str(dig(found, "metadata", "labels", "pod-security.kubernetes.io/enforce", default=None) or "privileged")
 
 
 # (Identity attribute, severity, consequence) in the order they are reported.
@@ -250,6 +262,9 @@ CONSUMER_RULES: list[tuple[str, Severity, str]] = [
           "loses its credentials"),
     ("onepassword_item", "disrupt", "1Password item changes: people and automation reading the kubeconfig "
           "from 1Password get a stale or no item"),
+    ("pod_security", "change", "Pod Security level of the host namespace changes: running pods keep running, "
+          "but a new pod the level refuses (privileged, host namespaces, hostPath under baseline) is not "
+          "created; a tenant that needs them gets vcluster.podSecurity: privileged from a platform admin"),
 ]
 SELECTOR_CONSEQUENCE: dict[str, tuple[Severity, str]] = {
     "cluster_labels": ("prune", "ArgoCD cluster secret labels change: the platform's ApplicationSets select "

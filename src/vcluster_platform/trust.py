@@ -48,11 +48,11 @@ TENANT_EGRESS_MIN_PREFIX = 16
 
 @dataclass(frozen=True)
 class AdminOnly:
-    """A request field a tenant may not set (or may set only to `tenant_value`)."""
+    """A request field a tenant may not set (or may set only to one of `tenant_values`)."""
 
     path: str
     why: str
-    tenant_value: Any = None
+    tenant_values: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,8 @@ ADMIN_ONLY = (
     AdminOnly("integrations.certManager.issuerName", "which issuer signs the API certificate"),
     AdminOnly("integrations.certManager.issuerKind", "which issuer signs the API certificate"),
     AdminOnly("integrations.certManager.clusterIssuerSelectorLabels", "which issuer signs the API certificate"),
-    AdminOnly("networkPolicies.baseline", "switching the baseline isolation off", tenant_value=True),
+    AdminOnly("networkPolicies.baseline", "switching the baseline isolation off", tenant_values=(True,)),
+    AdminOnly("vcluster.podSecurity", "privileged pods on the host", tenant_values=("baseline", "restricted")),
     AdminOnly("networkPolicies.nfsCIDR", "where NFS egress may go (the platform's NFS ranges otherwise)"),
     AdminOnly("networkPolicies.nfsCidr", "where NFS egress may go (the platform's NFS ranges otherwise)"),
 )
@@ -128,14 +129,15 @@ def _has_chain(path: str) -> str:
 def _admin_only_validation(field: AdminOnly) -> dict[str, str]:
     where = f"spec.{field.path}"
     hint = "only a platform admin may set it (a request in an admin namespace: "
-    if field.tenant_value is None:
+    if not field.tenant_values:
         expression = f"!({_has_chain(field.path)})"
         message = _message(f"{where} is set: {field.why}; {hint}", ADMINS, ")")
     else:
-        literal = str(field.tenant_value).lower() if isinstance(field.tenant_value, bool) else repr(field.tenant_value)
-        expression = f"!({_has_chain(field.path)}) || {_cel_path(field.path)} == {literal}"
+        literals = [str(v).lower() if isinstance(v, bool) else f"'{v}'" for v in field.tenant_values]
+        expression = f"!({_has_chain(field.path)}) || {_cel_path(field.path)} in [{', '.join(literals)}]"
+        shown = ", ".join(str(v).lower() if isinstance(v, bool) else str(v) for v in field.tenant_values)
         message = _message(f"{where}: ", Cel(f"string({_cel_path(field.path)})"),
-                           f": {field.why}; tenants may set only {literal}, anything else {hint}", ADMINS, ")")
+                           f": {field.why}; tenants may set only {shown}, anything else {hint}", ADMINS, ")")
     return {"expression": expression, "messageExpression": message, "reason": "Forbidden"}
 
 

@@ -52,7 +52,7 @@ def _helm_values_problems(obj: dict[str, Any], subject: str) -> list[Problem]:
 
 def _request_findings(file: str, obj: dict[str, Any], subject: str) -> list[Finding]:
     """A request: rendered as the pipeline renders it; its problems, or the render's warnings."""
-    from .pipeline.checks import reference_warnings
+    from .pipeline.checks import etcd_auth_warnings, reference_warnings
     from .pipeline.configure import render_request
 
     try:
@@ -62,7 +62,7 @@ def _request_findings(file: str, obj: dict[str, Any], subject: str) -> list[Find
     except RenderInvariantError as exc:
         return [Finding(file, Problem("", NOT_APPLICABLE, f"renderer bug, please report: {exc}", subject=subject))]
     return [Finding(file, Problem("", NOT_APPLICABLE, w, subject=subject), warning=True)
-            for w in reference_warnings(settings, objects)]
+            for w in reference_warnings(settings, objects) + etcd_auth_warnings(settings)]
 
 
 def _document_problems(document: Document) -> list[Finding]:

@@ -73,6 +73,7 @@ HOSTILE: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("issuer", {"integrations": {"certManager": {"issuerName": "cluster-root-ca", "issuerKind": "ClusterIssuer"}}},
      "spec.integrations.certManager.issuerName", None),
     ("isolation-off", {"networkPolicies": {"baseline": False}}, "spec.networkPolicies.baseline", None),
+    ("privileged-pods", {"vcluster": {"podSecurity": "privileged"}}, "spec.vcluster.podSecurity: privileged", None),
     ("egress-catch-all", {"networkPolicies": {"extraEgress": [
         {"name": "everything", "cidr": "0.0.0.0/0", "port": 22}]}},
      "spec.networkPolicies.extraEgress: everything 0.0.0.0/0", "spec.networkPolicies.extraEgress[0].cidr"),
@@ -86,7 +87,7 @@ HOSTILE: list[tuple[str, dict[str, Any], str, str | None]] = [
 # What a tenant may set: sizing, its own chart values under the safe paths, narrow egress, its own labels.
 BENIGN = tenant_request(
     targetNamespace="vcluster-team-a-dev",
-    vcluster={"preset": "prod", "helmOverrides": {
+    vcluster={"preset": "prod", "podSecurity": "restricted", "helmOverrides": {
         "controlPlane": {"statefulSet": {"resources": {"requests": {"cpu": "250m"}}}},
         "integrations": {"metricsServer": {"enabled": True}}},
         "backingStore": {"etcd": {"deploy": {"enabled": True, "statefulSet": {"highAvailability": {"replicas": 3}}}}}},

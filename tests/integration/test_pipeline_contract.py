@@ -126,7 +126,8 @@ def test_delete_reports_a_cleanup_it_cannot_do(tmp_path: Path) -> None:
                             text=True, timeout=120)
     assert result.returncode == 1
     status = yaml.safe_load((root / "metadata" / "status.yaml").read_text())
-    assert status["phase"] == "Failed" and "cannot list PersistentVolumes" in status["message"]
+    assert status["phase"] == "Failed" and "cannot list vclusterorchestratorv2s" in status["message"]
+    assert 'platform.integratn.tech/delete-volumes="false"' in status["message"]
 
 
 class _Volumes:
@@ -135,8 +136,10 @@ class _Volumes:
 
     def list_persistent_volume(self, label_selector: str) -> Any:
         self.selector = label_selector
-        items = [type("PV", (), {"metadata": type("M", (), {"name": n})()})() for n in self.names
-                 if n not in self.deleted]
+        claim = type("Claim", (), {"namespace": "vcluster-media", "name": "data"})()
+        spec = type("S", (), {"claim_ref": claim})()
+        items = [type("PV", (), {"metadata": type("M", (), {"name": n})(), "spec": spec})()
+                 for n in self.names if n not in self.deleted]
         return type("List", (), {"items": items})()
 
     def delete_persistent_volume(self, name: str) -> None:
@@ -150,7 +153,7 @@ def test_delete_cleans_syncer_volumes(dry_run: bool) -> None:
     from vcluster_platform.pipeline.delete import run_delete
 
     api = _Volumes(["pv-b", "pv-a"])
-    status, code = run_delete(request("media"), dry_run, lambda: api)
+    status, code = run_delete(request("media"), dry_run, lambda: api, lister=lambda: [])
     assert code == 0 and api.selector == "vcluster.loft.sh/managed-by=media-x-vcluster-media"
     assert api.deleted == ([] if dry_run else ["pv-a", "pv-b"])
     assert status["phase"] == "Deleted" and "2 syncer" in status["message"]
@@ -159,7 +162,8 @@ def test_delete_cleans_syncer_volumes(dry_run: bool) -> None:
 def test_delete_failures_are_reported() -> None:
     from vcluster_platform.pipeline.delete import run_delete
 
-    status, code = run_delete(request("media"), False, lambda: _Volumes(["pv-a", "pv-b"], {"pv-b"}))
+    status, code = run_delete(request("media"), False, lambda: _Volumes(["pv-a", "pv-b"], {"pv-b"}),
+                              lister=lambda: [])
     assert code == 1 and status["phase"] == "Failed" and "pv-b" in status["persistentVolumes"]["failed"]
 
 

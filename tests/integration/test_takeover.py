@@ -27,11 +27,17 @@ def _check(capsys: pytest.CaptureFixture[str], running: Path = RUNNING) -> tuple
     return code, json.loads(capsys.readouterr().out)
 
 
+PSS_CHANGE = ("pod_security", "change")
+
+
 def test_the_running_tenant_is_taken_over_with_no_blocking_finding(capsys: pytest.CaptureFixture[str]) -> None:
+    """The one difference is reported, not blocking: the running namespace carries no Pod Security label (the
+    API server's default, privileged) and ours enforces baseline, the trust model's default."""
     code, report = _check(capsys)
     assert code == 0 and report["blocking"] is False
-    assert report["findings"] == []
+    assert [(f["field"], f["severity"]) for f in report["findings"]] == [PSS_CHANGE]
     v1, v2 = report["v1"], report["v2"]
+    assert (v1["pod_security"], v2["pod_security"]) == ("privileged", "baseline")
     for field in ("service_type", "load_balancer_ip", "hostnames", "cluster_name", "cluster_server",
                   "cluster_labels", "cluster_annotations", "kubeconfig_secret", "onepassword_item"):
         assert v1[field] == v2[field], field
@@ -113,7 +119,8 @@ def test_each_consumer_facing_field_blocks_on_its_own(capsys: pytest.CaptureFixt
     assert code == 1 and report["blocking"] is True
     found = [(f["field"], f["severity"]) for f in report["findings"]]
     # a ClusterIP Service publishes no hostname through external-dns, so that case also loses the hostname
-    assert found == [(field, severity)] + ([("hostnames", "disrupt")] if field == "service_type" else [])
+    assert found == [(field, severity)] + ([("hostnames", "disrupt")] if field == "service_type" else []) + [
+        PSS_CHANGE]
     assert consequence in report["findings"][0]["consequence"]
 
 
@@ -124,7 +131,7 @@ def test_an_added_selector_label_is_reported_without_blocking(capsys: pytest.Cap
     _registration(lambda spec: spec["clusterLabels"].pop("enable_argocd"))(running)
     code, report = _check(capsys, running)
     assert code == 0
-    assert [(f["field"], f["severity"]) for f in report["findings"]] == [("cluster_labels", "change")]
+    assert [(f["field"], f["severity"]) for f in report["findings"]] == [PSS_CHANGE, ("cluster_labels", "change")]
 
 
 def test_the_plan_from_todays_pipeline_switches_the_promise_with_a_rollback(

@@ -166,3 +166,27 @@ def test_long_names_stay_valid_object_names() -> None:
     assert gate(policies) == []
     names = [p["metadata"]["name"] for p in policies]
     assert all(len(n) <= 63 for n in names) and len(set(names)) == len(names)
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "promises" / "vcluster-orchestrator-v2" / "examples"
+WITH_BASELINE = [p.stem for p in sorted(EXAMPLES.glob("*.yaml"))  # embedded-database opts out (an admin's choice)
+                 if ((yaml.safe_load(p.read_text())["spec"].get("networkPolicies") or {}).get("baseline", True))]
+
+
+@pytest.mark.parametrize("cni", ["kubernetes", "cilium"])
+@pytest.mark.parametrize("example", WITH_BASELINE)
+def test_no_probe_flow_passes_a_rendered_tenants_policies(cni: str, example: str) -> None:
+    """Every flow a tenant must not have (another tenant, the internet or Prometheus or the gateway to etcd,
+    SSH out, ...) is denied by what every example with the baseline renders; on Cilium, the platform's CNI,
+    every needed one is allowed too (plain NetworkPolicy cannot admit SNATed load balancer traffic)."""
+    from vcluster_platform.flows.catalogue import tenant_flows
+
+    settings = settings_from_document(yaml.safe_load((EXAMPLES / f"{example}.yaml").read_text()),
+                                      PlatformSettings(cni=cni))
+    policies = [o for o in render_all(settings) if "NetworkPolicy" in o["kind"]]
+    verdicts = {f.name: (f.needed, allowed(policies, f.src, f.dst, f.port, f.proto, cni=cni))
+                for f in tenant_flows(settings)}
+    assert {"Prometheus to etcd", "gateway to etcd"} <= set(verdicts)
+    assert [name for name, (needed, ok) in verdicts.items() if not needed and ok] == []
+    if cni == "cilium":
+        assert [name for name, (needed, ok) in verdicts.items() if needed and not ok] == []

@@ -115,6 +115,7 @@ def tenant_flows(s: EffectiveSettings) -> list[Flow]:
         ("workload to the internet over SSH", wl, e["the internet"], 22, "TCP"),
         ("workload to a LAN address over HTTPS", wl, e["a LAN client"], 443, "TCP"),
         ("Prometheus to etcd", e["Prometheus"], t.etcd[0], 2379, "TCP"),
+        ("gateway to etcd", e["the gateway"], t.etcd[0], 2379, "TCP"),
     ]
     return [Flow(*f, needed=True) for f in needed] + [Flow(*f, needed=False) for f in probes]
 

@@ -78,6 +78,7 @@ class EffectiveSettings:
     k8s_version: str
     replicas: int
     isolation_mode: str
+    pod_security: str
     requests_cpu: str
     requests_memory: str
     limits_cpu: str
@@ -431,6 +432,9 @@ def _chart(r: _Resolver, app: Any, chart_version: str, problems: list[Problem]) 
 def _network(r: _Resolver, netpol: Any, values: dict[str, Any], platform: PlatformSettings,
              problems: list[Problem]) -> dict[str, Any]:
     baseline, enable_nfs = values["network_baseline"], values["enable_nfs"]
+    if values["pod_security"] == "privileged" and values["isolation_mode"] == "strict":
+        problems.append(Problem("spec.vcluster.podSecurity", "privileged",
+                                "isolationMode strict enforces baseline at least; allowed: baseline, restricted"))
     if not baseline and values["isolation_mode"] == "strict":
         problems.append(Problem("spec.networkPolicies.baseline", False,
                                      "isolationMode strict needs the baseline NetworkPolicies; allowed: true"))

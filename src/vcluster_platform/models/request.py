@@ -24,6 +24,7 @@ from .rules import K8S_VERSION_PATTERN, check_sync_options, check_tenant_name, c
 
 Preset = Literal["dev", "prod"]
 IsolationMode = Literal["standard", "strict"]
+PodSecurityLevel = Literal["restricted", "baseline", "privileged"]
 ExposureMode = Literal["tlsRoute", "httpRoute", "loadBalancer", "none"]
 Protocol = Literal["TCP", "UDP", "SCTP"]
 
@@ -66,6 +67,10 @@ class VClusterSettings(RequestModel):
     )
     replicas: int | None = Field(None, ge=1, le=9, description="Control-plane replicas (dev 1, prod 3).")
     isolation_mode: IsolationMode | None = Field(None, description="standard (default) or strict.")
+    pod_security: PodSecurityLevel | None = Field(
+        None, description="Pod Security level enforced on the host namespace, where the syncer runs the tenant's "
+        "pods: baseline (default; no privileged, host namespaces or hostPath), restricted, or privileged (a "
+        "platform admin's choice; not with isolationMode strict).")
     resources: Resources | None = None
     persistence: Persistence | None = None
     coredns: CoreDNS | None = None

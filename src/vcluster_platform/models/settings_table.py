@@ -62,6 +62,8 @@ SETTINGS: tuple[Setting, ...] = (
     _S("vcluster.replicas", "replicas", "control-plane replicas", dev=1, prod=3),
     _S("vcluster.isolationMode", "isolation_mode", "standard or strict (quotas, limits, tighter policies)",
        default="standard"),
+    _S("vcluster.podSecurity", "pod_security", "Pod Security level enforced on the host namespace",
+       default="baseline"),
     _S("vcluster.resources.requests.cpu", "requests_cpu", "control-plane CPU request", dev="200m", prod="500m"),
     _S("vcluster.resources.requests.memory", "requests_memory", "control-plane memory request", dev="768Mi",
        prod="1Gi"),

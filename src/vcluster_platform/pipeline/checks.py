@@ -117,3 +117,17 @@ def reference_warnings(s: EffectiveSettings, objects: list[dict[str, Any]]) -> l
     missing = sorted(set(_mounted_sources(s.helm_overrides)) - provided)
     return [f"spec.vcluster.helmOverrides mounts {kind} {s.target_namespace}/{name}, which this platform does not "
             f"render or create; the control plane will not start until it exists" for kind, name in missing]
+
+
+def etcd_auth_warnings(s: EffectiveSettings) -> list[str]:
+    """The chart's etcd requires client certificates; a request that turns that off leaves every tenant
+    object readable by anything that reaches port 2379 (the policies keep other namespaces out, not the
+    tenant's own pods)."""
+    path = ("etcd", "deploy", "statefulSet", "extraArgs")
+    args = [*(dig(s.backing_store_values, *path) or []),
+            *(dig(s.helm_overrides or {}, "controlPlane", "backingStore", *path) or [])]
+    if s.backing_store != "etcd" or "--client-cert-auth=false" not in args:
+        return []
+    return ["spec.vcluster.backingStore.etcd.deploy.statefulSet.extraArgs has --client-cert-auth=false: etcd "
+            "accepts any client that reaches it, although its certificate chain exists; remove the flag once the "
+            "control plane presents its client certificate"]

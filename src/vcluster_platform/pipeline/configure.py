@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import RenderInvariantError
 from ..models import EffectiveSettings, settings_from_document
 from ..render import render_all
-from .checks import check_render, reference_warnings
+from .checks import check_render, etcd_auth_warnings, reference_warnings
 from .identity import check_identity
 from .runtime import KratixDirs, read_input, to_yaml_bytes, write_destination_selectors, write_outputs, write_status
 from .status import configure_status
@@ -55,9 +55,9 @@ def run_configure(dirs: KratixDirs) -> None:
     doc = read_input(dirs)
     settings, objects = render_request(doc)
     check_identity(settings, doc)
-    warnings = reference_warnings(settings, objects)
-    for warning in warnings:
+    warnings, advisories = reference_warnings(settings, objects), etcd_auth_warnings(settings)
+    for warning in warnings + advisories:
         print(f"warning: {warning}", file=sys.stderr)
     write_outputs(dirs, output_files(objects))
     write_destination_selectors(dirs, [(PLATFORM_DIR, platform_selector())])
-    write_status(dirs, configure_status(settings, objects, warnings, doc.get("status")))
+    write_status(dirs, configure_status(settings, objects, warnings, doc.get("status"), advisories))

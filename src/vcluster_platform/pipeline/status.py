@@ -43,9 +43,12 @@ def static_contract(s: EffectiveSettings, app: dict[str, Any] | None, kubeconfig
 
 
 def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]],
-                     warnings: list[str] | None = None, current: dict[str, Any] | None = None) -> dict[str, Any]:
-    """status.yaml of a configure run. Once the status reconciler owns the phase (`current` has
-    lastReconciled), phase and message are left out so a re-run never turns a Ready tenant back to Scheduled."""
+                     warnings: list[str] | None = None, current: dict[str, Any] | None = None,
+                     advisories: list[str] | None = None) -> dict[str, Any]:
+    """status.yaml of a configure run. `warnings` are unresolved references (the ReferencesResolved
+    condition); `advisories` are listed with them without a condition. Once the status reconciler owns the
+    phase (`current` has lastReconciled), phase and message are left out so a re-run never turns a Ready
+    tenant back to Scheduled."""
     names = s.names
     app = _rendered(objects, "ArgoCDApplication", names.application)
     kubeconfig = _rendered(objects, "ExternalSecret", names.kubeconfig_secret)
@@ -82,8 +85,8 @@ def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]],
             references,
         ],
     }
-    if warnings:
-        status["warnings"] = list(warnings)
+    if warnings or advisories:
+        status["warnings"] = [*(warnings or []), *(advisories or [])]
     if reconciled(current or {}):
         del status["phase"], status["message"]
     return status

@@ -1,7 +1,8 @@
 """The host namespace the vCluster runs in, with Pod Security labels.
 
-standard: `privileged` — the syncer runs tenant pods here unchanged, so any pod the tenant may run must be
-admitted. strict: `baseline` enforced (no privileged or hostPath pods), `restricted` audited and warned.
+The syncer runs the tenant's pods here unchanged, so this level is what a tenant's pods may do on the host:
+`vcluster.podSecurity` is enforced (baseline by default: no privileged pods, host namespaces or hostPath;
+privileged only by a platform admin's request). strict also audits and warns at `restricted`.
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ from __future__ import annotations
 from ..models import EffectiveSettings
 from .meta import WAVE_NAMESPACE, Obj, metadata, obj
 
-PSS_LEVELS = {"standard": ("privileged", "privileged"), "strict": ("baseline", "restricted")}
-
 
 def render_namespace(s: EffectiveSettings) -> list[Obj]:
-    enforce, report = PSS_LEVELS[s.isolation_mode]
+    enforce = s.pod_security
+    report = "restricted" if s.isolation_mode == "strict" else enforce
     labels = {
         "platform.integratn.tech/type": "vcluster",
         "vcluster.loft.sh/namespace": "true",

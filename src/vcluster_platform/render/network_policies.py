@@ -23,6 +23,8 @@ API_SERVER_PORTS = ((443, "TCP"), (6443, "TCP"))
 VCLUSTER_API_TARGET_PORT = 8443
 METRICS_SERVER_PORT = 10250
 LB_SNAT_ENTITIES = ["host", "remote-node", "world"]
+# The chart's deployed etcd pods (label app=vcluster-etcd): reached by the control plane and each other only.
+NOT_ETCD = {"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["vcluster-etcd"]}]}
 
 
 def _policy(s: EffectiveSettings, name: str, spec: dict[str, Any]) -> Obj:
@@ -110,7 +112,7 @@ def _baseline(s: EffectiveSettings) -> list[Obj]:
         _host_api(s),
         *_vcluster_api(s),
         _policy(s, "allow-monitoring", {
-            "podSelector": {}, "policyTypes": ["Ingress"],
+            "podSelector": NOT_ETCD, "policyTypes": ["Ingress"],
             "ingress": [{"from": [_namespace_peer(s.platform.monitoring_namespace)]}]}),
         *_ingress_controllers(s),
         _policy(s, "allow-metrics-server", _egress(control_plane, [{
@@ -128,12 +130,12 @@ def _baseline(s: EffectiveSettings) -> list[Obj]:
 
 
 def _ingress_controllers(s: EffectiveSettings) -> list[Obj]:
-    """The host's ingress/gateway controllers reach every tenant pod: the tenant's Ingresses and routes are
-    synced to the host and served there."""
+    """The host's ingress/gateway controllers reach every tenant pod but etcd: the tenant's Ingresses and routes
+    are synced to the host and served there, on whatever ports its workloads listen."""
     if not s.platform.ingress_namespaces:
         return []
     return [_policy(s, "allow-ingress-gateways", {
-        "podSelector": {}, "policyTypes": ["Ingress"],
+        "podSelector": NOT_ETCD, "policyTypes": ["Ingress"],
         "ingress": [{"from": [_namespace_peer(ns) for ns in s.platform.ingress_namespaces]}]})]
 
 
