@@ -15,8 +15,10 @@ venv: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "installing pinned dependencies into $(VENV)"
-	@$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,migration,status]'
+	@echo "installing pinned, hash-checked dependencies into $(VENV)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e '.[dev,migration,status]'
+	@$(BIN)/pip check --disable-pip-version-check >/dev/null || { $(BIN)/pip check; exit 1; }
 	@rm -f $(VENV)/.installed-* && touch $@
 
 run: $(STAMP)

@@ -2,7 +2,8 @@
 # `make images`: builds the four images of ./Dockerfile with buildah, without a container daemon or registry.
 #
 #   1. the wheelhouse the Dockerfile installs from: our wheel and every locked dependency, fetched from the
-#      package index by the host's pip (WHEELHOUSE_ONLY=1 stops here: `make wheelhouse`);
+#      package index by the host's pip and checked against the lock's hashes (WHEELHOUSE_ONLY=1 stops here:
+#      `make wheelhouse`);
 #   2. buildah and debootstrap from Debian's packages, when missing (needs root, as apt-get does);
 #   3. the base image from Debian's own packages (tools/images/base.sh), rebuilt only when that script changes;
 #   4. the images, tagged with the names and tags the promise files and the Deployment reference.
@@ -20,8 +21,10 @@ wanted=${IMAGES:-vcluster-pipeline argocd-pipeline migration-controller status-r
 wheels=build/wheelhouse
 rm -rf "$wheels" && mkdir -p "$wheels"
 pip=("$root/.venv/bin/pip" --disable-pip-version-check --quiet)
-"${pip[@]}" wheel --wheel-dir "$wheels" -c requirements-runtime.lock .
-"${pip[@]}" wheel --wheel-dir "$wheels" -c requirements.lock '.[migration,status]'
+# every dependency file is checked against the lock's hashes as it enters the wheelhouse; the image builds
+# then install from it alone (--no-index)
+"${pip[@]}" download --dest "$wheels" --no-deps --only-binary=:all: --require-hashes -r requirements.lock
+"${pip[@]}" wheel --wheel-dir "$wheels" --no-deps .
 "${pip[@]}" download --dest "$wheels" --no-deps "pip==$("$root/.venv/bin/python" -c 'import pip; print(pip.__version__)')"
 [[ -z ${WHEELHOUSE_ONLY:-} ]] || { echo "images: wheelhouse in $wheels"; exit 0; }
 
