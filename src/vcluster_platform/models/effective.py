@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidRequest, Problem
-from ..sync_script import SCRIPT_DIGEST
+from ..sync_script import script_digest
 from .backing_store import resolve_backing_store
 from .boundary import boundary_problems
 from .names import is_dns1123_subdomain, syncer_managed_by
@@ -189,8 +189,8 @@ class EffectiveSettings:
     def sync_job_fingerprint(self) -> str:
         """Eight hex characters that change with a re-sync request or any input of the immutable Job."""
         material = "\n".join(
-            [SCRIPT_DIGEST, self.reconcile_at, self.name, self.target_namespace, self.op_vault, self.op_connect_host,
-             self.op_token_key, self.secret_store]
+            [script_digest(self.platform.job_image), self.reconcile_at, self.name, self.target_namespace,
+             self.op_vault, self.op_connect_host, self.op_token_key, self.secret_store]
         )
         return hashlib.sha256(material.encode()).hexdigest()[:8]
 

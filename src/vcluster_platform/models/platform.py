@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import InvalidRequest, Problem
+from ..sync_script import SYNC_IMAGE
 from .names import check_label
-from .rules import K8S_VERSION_PATTERN, check_ipv4_cidr
+from .rules import K8S_VERSION_PATTERN, check_ipv4_cidr, is_pinned_image
 
 Cni = Literal["kubernetes", "cilium"]
 CNI_FLAVOURS: tuple[Cni, ...] = ("kubernetes", "cilium")
@@ -99,6 +100,7 @@ class PlatformSettings:
     destination_servers: tuple[str, ...] = ("https://kubernetes.default.svc",)
     image_registries: tuple[str, ...] = ("ghcr.io", "registry.k8s.io")
     connect_hosts: tuple[str, ...] = ("http://onepassword-connect.onepassword.svc.cluster.local:8080",)
+    job_image: str = SYNC_IMAGE  # the platform's own Jobs (kubeconfig sync, etcd certificate merge)
 
     @property
     def helm_values_object(self) -> dict[str, Any]:
@@ -169,6 +171,9 @@ PLATFORM_ENV: dict[str, tuple[str, str, str]] = {
     "VCLUSTER_PLATFORM_CONNECT_HOSTS": (
         "connect_hosts", "urls", "1Password Connect endpoints a request may name (https, or the cluster's own "
                                  "service address)"),
+    "VCLUSTER_PLATFORM_JOB_IMAGE": (
+        "job_image", "image", "image of the platform's own Jobs (kubeconfig sync, etcd certificate merge): a "
+                              "Python 3.11 image pinned by tag or, better, by digest (name@sha256:...)"),
     "VCLUSTER_PLATFORM_CLUSTER_ANNOTATIONS": (
         "cluster_annotations", "pairs", "annotations on every ArgoCD cluster secret (key=value,...), e.g. the "
                                         "add-on and workload repositories the ApplicationSets read"),
@@ -289,6 +294,13 @@ def _hosts(variable: str, raw: str, problems: list[Problem]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _image(variable: str, raw: str, problems: list[Problem]) -> str:
+    if not is_pinned_image(raw):
+        problems.append(Problem(f"env {variable}", raw, "allowed: an image pinned by tag or digest "
+                                                             "(name:tag or name@sha256:<64 hex>), never latest"))
+    return raw
+
+
 def _json_object(variable: str, raw: str, problems: list[Problem]) -> str:
     if not raw:
         return ""
@@ -326,6 +338,7 @@ _PARSERS: dict[str, Callable[[str, str, list[Problem]], Any]] = {
     "offset": _offset,
     "ranges": _ranges,
     "urls": _urls,
+    "image": _image,
     "hosts": _hosts,
 }
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 
 from ..models import EffectiveSettings
-from ..sync_script import MERGE_SCRIPT, MERGE_SCRIPT_DIGEST, MERGE_SCRIPT_FILE, SYNC_IMAGE
+from ..sync_script import MERGE_SCRIPT, MERGE_SCRIPT_FILE, merge_script_digest
 from .jobs import SA_DIR, identity, job_spec, script_configmap, script_container, script_pod
 from .meta import WAVE_RBAC, WAVE_SECRETS, Obj, metadata, obj
 
@@ -102,12 +102,12 @@ def render_merge_rbac(s: EffectiveSettings) -> list[Obj]:
 
 
 def merge_job_name(s: EffectiveSettings) -> str:
-    material = "\n".join([MERGE_SCRIPT_DIGEST, s.reconcile_at, *sorted(_merge_env(s).values())])
+    material = "\n".join([merge_script_digest(s.platform.job_image), s.reconcile_at, *sorted(_merge_env(s).values())])
     return f"{s.names.etcd_service}-merge-{hashlib.sha256(material.encode()).hexdigest()[:8]}"
 
 
 def _merge_pod(s: EffectiveSettings) -> Obj:
-    container = script_container(SYNC_IMAGE, MERGE_SCRIPT_FILE, _merge_env(s), [])
+    container = script_container(s.platform.job_image, MERGE_SCRIPT_FILE, _merge_env(s), [])
     return script_pod(s.names.etcd_merge, s.names.etcd_merge, container, [])
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..models import EffectiveSettings
 from ..models.effective import RECONCILE_AT_ANNOTATION
-from ..sync_script import SCRIPT, SCRIPT_FILE, SYNC_IMAGE
+from ..sync_script import SCRIPT, SCRIPT_FILE
 from .jobs import SA_DIR, identity, job_spec, script_configmap, script_container, script_pod
 from .meta import WAVE_RBAC, WAVE_SYNC_JOB, Obj, metadata, obj
 
@@ -41,7 +41,7 @@ def render_sync_job(s: EffectiveSettings) -> Obj:
     names = s.names
     annotations = {RECONCILE_AT_ANNOTATION: s.reconcile_at} if s.reconcile_at else {}
     meta = metadata(s, names.sync_job, s.target_namespace, WAVE_SYNC_JOB, annotations=annotations)
-    container = script_container(SYNC_IMAGE, SCRIPT_FILE, _env(s), [
+    container = script_container(s.platform.job_image, SCRIPT_FILE, _env(s), [
         {"name": "connect-token", "mountPath": "/var/run/onepassword", "readOnly": True}])
     pod = script_pod(names.sync_service_account, names.sync_script_configmap, container, [
         {"name": "connect-token", "secret": {"secretName": names.onepassword_token_secret,
