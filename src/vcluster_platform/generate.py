@@ -179,7 +179,14 @@ def request_settings_table() -> str:
     return "\n".join(rows)
 
 
-GENERATED_SECTIONS = {"platform-settings": platform_settings_table, "request-settings": request_settings_table}
+def trust_model_table() -> str:
+    from .trust import trust_table
+
+    return trust_table()
+
+
+GENERATED_SECTIONS = {"platform-settings": platform_settings_table, "request-settings": request_settings_table,
+                      "trust-model": trust_model_table}
 
 
 def readme_artifact() -> dict[Path, str]:

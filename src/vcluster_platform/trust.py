@@ -238,3 +238,19 @@ def trust_configmap(admin_namespaces: tuple[str, ...] = ADMIN_NAMESPACES) -> dic
 def admission_objects(reserved_labels: tuple[str, ...]) -> list[dict[str, Any]]:
     """The ConfigMap naming the admin namespaces, the policy and its binding, in the order to apply them."""
     return [trust_configmap(), admission_policy(reserved_labels), admission_binding()]
+
+
+def trust_table() -> str:
+    """The README's table of what only a platform admin may set, from the declarations above."""
+    rows = ["| `spec.` field | a tenant may set | why it crosses the boundary |", "|---|---|---|"]
+    for field in ADMIN_ONLY:
+        allowed = ", ".join(f"`{str(v).lower() if isinstance(v, bool) else v}`" for v in field.tenant_values)
+        rows.append(f"| `{field.path}` | {allowed or 'nothing'} | {field.why} |")
+    for paths in VALUE_PATHS:
+        allowed = "<br>".join(f"`{p}`" for p in tree_paths(paths.tree))
+        rows.append(f"| `{paths.path}` | only values under {allowed} | {paths.why} |")
+    rows.append("| `targetNamespace`, `projectName` | `<name>` or `vcluster-<name>` | another tenant's or a shared "
+                "namespace, another tenant's AppProject |")
+    rows.append(f"| `networkPolicies.extraEgress[].cidr` | /{TENANT_EGRESS_MIN_PREFIX} or narrower | egress to "
+                "wide ranges of the LAN |")
+    return "\n".join(rows)
