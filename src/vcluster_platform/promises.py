@@ -141,7 +141,7 @@ def promise_artifacts() -> dict[Path, str]:
     for p in PROMISES:
         out[REPO / "promises" / p.name / "promise.yaml"] = HEADER + dump(promise_yaml(p))
     out[REPO / "promises" / PROMISE_NAME / "admission.yaml"] = ADMISSION_HEADER + "---\n".join(
-        dump(o) for o in admission_objects(reserved_cluster_labels(PlatformSettings())))
+        dump(o) for o in admission_objects(reserved_cluster_labels(PlatformSettings()), PlatformSettings().base_domain))
     return out
 
 

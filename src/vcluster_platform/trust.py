@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import API_GROUP
+from .models.effective import BASE_DOMAIN_ANNOTATION
 
 TRUST_CONFIGMAP = "vcluster-platform-trust"
 TRUST_NAMESPACE = "kratix-platform-system"
@@ -186,18 +187,45 @@ def _egress_validations() -> list[dict[str, str]]:
         "reason": "Forbidden"}]
 
 
-def admission_policy(reserved_labels: tuple[str, ...]) -> dict[str, Any]:
+def _label_validations(reserved_labels: tuple[str, ...]) -> list[dict[str, str]]:
     labels = "[" + ", ".join(f"'{k}'" for k in reserved_labels) + "]"
     path = "integrations.argocd.clusterLabels"
-    reserved = [{
+    return [{
         "expression": f"!({_has_chain(path)}) || !{_cel_path(path)}.exists(k, k in {labels})",
         "messageExpression": _message(f"spec.{path}: ", Cel(f"{_cel_path(path)}.filter(k, k in {labels}).join(', ')"),
                                       ": the platform sets these labels on every cluster secret (its ApplicationSets "
                                       "select on them); choose other keys"),
         "reason": "Forbidden"}]
+
+
+def _hostname_validations() -> list[dict[str, str]]:
+    """A tenant's API hostname is its own name under the platform's base domain (external-dns publishes it:
+    another name would take over a platform or another tenant's DNS record), and a tenant does not move its
+    default hostname to another domain."""
+    own = Cel("object.spec.name + '.' + params.data.baseDomain")
+    host = "object.spec.exposure.hostname"
+    annotation = f"object.metadata.annotations['{BASE_DOMAIN_ANNOTATION}']"
+    return [{
+        "expression": f"!({_has_chain('exposure.hostname')}) || {host} == {own} || {host}.endsWith('.' + {own})",
+        "messageExpression": _message("spec.exposure.hostname: ", Cel(host), ": a tenant's API hostname is ", own,
+                                      " or a name under it; any other only a platform admin may set (a request in "
+                                      "an admin namespace: ", ADMINS, ")"),
+        "reason": "Forbidden",
+    }, {
+        "expression": f"!has(object.metadata.annotations) || !('{BASE_DOMAIN_ANNOTATION}' in "
+                      f"object.metadata.annotations) || {annotation} == '' || {annotation} == params.data.baseDomain",
+        "messageExpression": _message(f"metadata.annotations.{BASE_DOMAIN_ANNOTATION}: ", Cel(annotation),
+                                      ": a tenant may only opt out (empty) or name the platform's base domain ",
+                                      Cel("params.data.baseDomain")),
+        "reason": "Forbidden",
+    }]
+
+
+def admission_policy(reserved_labels: tuple[str, ...]) -> dict[str, Any]:
     validations = ([_admin_only_validation(f) for f in ADMIN_ONLY]
                    + [v for f in VALUE_PATHS for v in _tree_validations(f.path, f.tree, f.why)]
-                   + _identity_validations() + _egress_validations() + reserved)
+                   + _identity_validations() + _egress_validations() + _label_validations(reserved_labels)
+                   + _hostname_validations())
     return {
         "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
         "metadata": {"name": POLICY_NAME},
@@ -229,15 +257,16 @@ def admission_binding() -> dict[str, Any]:
     }
 
 
-def trust_configmap(admin_namespaces: tuple[str, ...] = ADMIN_NAMESPACES) -> dict[str, Any]:
+def trust_configmap(base_domain: str, admin_namespaces: tuple[str, ...] = ADMIN_NAMESPACES) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": TRUST_CONFIGMAP, "namespace": TRUST_NAMESPACE},
-            "data": {"adminNamespaces": ",".join(admin_namespaces)}}
+            "data": {"adminNamespaces": ",".join(admin_namespaces), "baseDomain": base_domain}}
 
 
-def admission_objects(reserved_labels: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The ConfigMap naming the admin namespaces, the policy and its binding, in the order to apply them."""
-    return [trust_configmap(), admission_policy(reserved_labels), admission_binding()]
+def admission_objects(reserved_labels: tuple[str, ...], base_domain: str) -> list[dict[str, Any]]:
+    """The ConfigMap naming the admin namespaces and the base domain, the policy and its binding, in the order
+    to apply them."""
+    return [trust_configmap(base_domain), admission_policy(reserved_labels), admission_binding()]
 
 
 def trust_table() -> str:
@@ -253,4 +282,7 @@ def trust_table() -> str:
                 "namespace, another tenant's AppProject |")
     rows.append(f"| `networkPolicies.extraEgress[].cidr` | /{TENANT_EGRESS_MIN_PREFIX} or narrower | egress to "
                 "wide ranges of the LAN |")
+    rows.append("| `exposure.hostname`; annotation `platform.integratn.tech/base-domain` | `<name>.<base domain>` or "
+                "a name under it; the annotation empty or the base domain | external-dns publishes the hostname: "
+                "another would take over the platform's or another tenant's DNS name |")
     return "\n".join(rows)

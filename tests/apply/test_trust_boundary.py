@@ -79,6 +79,8 @@ HOSTILE: list[tuple[str, dict[str, Any], str, str | None]] = [
      "spec.networkPolicies.extraEgress: everything 0.0.0.0/0", "spec.networkPolicies.extraEgress[0].cidr"),
     ("nfs-catch-all", {"networkPolicies": {"enableNFS": True, "nfsCIDR": "0.0.0.0/1"}},
      "spec.networkPolicies.nfsCIDR", "spec.networkPolicies.nfsCIDR"),
+    ("hostname-hijack", {"exposure": {"hostname": "argocd.integratn.tech"}}, "spec.exposure.hostname: "
+     "argocd.integratn.tech: a tenant's API hostname is team-a-dev.integratn.tech", None),
     ("reserved-cluster-label", {"integrations": {"argocd": {"clusterLabels": {"enable_argocd": "false"}}}},
      "spec.integrations.argocd.clusterLabels: enable_argocd",
      "spec.integrations.argocd.clusterLabels.enable_argocd"),
@@ -193,6 +195,17 @@ def test_the_production_request_sent_by_a_tenant_is_refused(boundary: dict[str, 
 def test_a_tenant_may_set_what_the_boundary_leaves_to_it(boundary: dict[str, KubeClient], render: Any) -> None:
     assert _refusal(boundary["tenant"], copy.deepcopy(BENIGN)) is None
     assert render(copy.deepcopy(BENIGN))[0] == 0
+
+
+def test_a_tenant_cannot_move_its_default_hostname_to_another_domain(boundary: dict[str, KubeClient]) -> None:
+    elsewhere = tenant_request()
+    elsewhere["metadata"]["annotations"] = {"platform.integratn.tech/base-domain": "bank.example.com"}
+    message = _refusal(boundary["tenant"], elsewhere)
+    assert message is not None and "metadata.annotations.platform.integratn.tech/base-domain" in message
+    for allowed in ("", "integratn.tech"):
+        doc = tenant_request(exposure={"hostname": "api.team-a-dev.integratn.tech"})
+        doc["metadata"]["annotations"] = {"platform.integratn.tech/base-domain": allowed}
+        assert _refusal(boundary["tenant"], doc) is None
 
 
 def test_a_tenant_cannot_write_into_the_admin_namespace(boundary: dict[str, KubeClient]) -> None:
