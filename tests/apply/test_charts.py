@@ -125,3 +125,30 @@ def test_upgrade_check_without_charts_names_what_is_missing(monkeypatch: pytest.
     monkeypatch.delenv("VCLUSTER_PLATFORM_CHARTS", raising=False)
     assert main(["upgrade", "check", str(MEDIA), "--to", "0.33.4"]) == 2
     assert "--charts" in capsys.readouterr().err
+
+
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "StorageClass",
+                  "PriorityClass", "IngressClass", "PersistentVolume", "ValidatingWebhookConfiguration",
+                  "MutatingWebhookConfiguration", "APIService"}
+
+
+@pytest.mark.parametrize("request_path", [*ORCHESTRATOR_EXAMPLES, MEDIA], ids=lambda p: p.stem)
+def test_the_host_project_admits_exactly_the_chart_s_cluster_scoped_objects(helm: Any, request_path: Path) -> None:
+    """The tenant's host AppProject lists cluster-scoped objects by name: every one the real chart renders for
+    this request (and the namespace CreateNamespace makes) is admitted, and nothing of another name."""
+    from fnmatch import fnmatchcase
+
+    rendered = objects_of(request_path)
+    chart_input = chart_input_of(with_promise_outputs(rendered))
+    project = next(o for o in rendered if o["kind"] == "ArgoCDProject" and not o["metadata"]["name"].endswith(
+        "-workloads"))
+    allowed = project["spec"]["clusterResourceWhitelist"]
+
+    def admitted(kind: str, name: str) -> bool:
+        return any(a["kind"] == kind and fnmatchcase(name, a.get("name", "*")) for a in allowed)
+
+    made = [(o["kind"], o["metadata"]["name"]) for o in template(chart_input, CHARTS) if o["kind"] in CLUSTER_SCOPED]
+    made.append(("Namespace", chart_input.namespace))
+    assert [m for m in made if not admitted(*m)] == []
+    assert not admitted("ClusterRoleBinding", "cluster-admin-for-me") and not admitted("Namespace", "kube-system")
+    assert not admitted("CustomResourceDefinition", "anything.example.com")

@@ -105,6 +105,11 @@ class GroupKind(RequestModel):
     kind: str = Field(pattern=r"^([A-Za-z0-9]+|\*)$")
 
 
+class ClusterResource(GroupKind):
+    name: str | None = Field(None, pattern=r"^[A-Za-z0-9.*?\[\]-]+$", max_length=253,
+                             description="Only objects of this name (a glob, as ArgoCD matches it); empty: all.")
+
+
 class ProjectRole(RequestModel):
     name: DnsLabel
     description: str | None = None
@@ -122,7 +127,7 @@ class ArgoCDProjectSpec(RequestModel):
     description: str | None = Field(None, max_length=255)
     source_repos: list[str] = Field(min_length=1, description="Repositories Applications may use.")
     destinations: list[ProjectDestination] = Field(min_length=1)
-    cluster_resource_whitelist: list[GroupKind] | None = None
+    cluster_resource_whitelist: list[ClusterResource] | None = None
     namespace_resource_whitelist: list[GroupKind] | None = None
     roles: list[ProjectRole] | None = None
 

@@ -45,6 +45,7 @@ class Names:
     release: str
     namespace: str
     project: str
+    workload_project: str
     application: str
     vcluster_secret: str
     kubeconfig_secret: str
@@ -165,6 +166,7 @@ class EffectiveSettings:
             release=n,
             namespace=self.target_namespace,
             project=self.project_name,
+            workload_project=f"{self.project_name}-workloads",
             application=f"vcluster-{n}",
             vcluster_secret=f"vc-{n}",
             kubeconfig_secret=f"vcluster-{n}-kubeconfig",
