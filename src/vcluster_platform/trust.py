@@ -221,6 +221,13 @@ def _hostname_validations() -> list[dict[str, str]]:
     }]
 
 
+def _annotation(obj: str) -> str:
+    """The base-domain annotation of `obj`, '' when absent."""
+    annotations = f"{obj}.metadata.annotations"
+    return (f"(has({annotations}) && '{BASE_DOMAIN_ANNOTATION}' in {annotations} ? "
+            f"{annotations}['{BASE_DOMAIN_ANNOTATION}'] : '')")
+
+
 def admission_policy(reserved_labels: tuple[str, ...]) -> dict[str, Any]:
     validations = ([_admin_only_validation(f) for f in ADMIN_ONLY]
                    + [v for f in VALUE_PATHS for v in _tree_validations(f.path, f.tree, f.why)]
@@ -238,10 +245,11 @@ def admission_policy(reserved_labels: tuple[str, ...]) -> dict[str, Any]:
             "matchConditions": [
                 {"name": "tenant-requests",
                  "expression": "!(request.namespace in params.data.adminNamespaces.split(','))"},
-                # Kratix and the finalizer machinery update requests too: only a change of spec is judged, so a
-                # request admitted under an older policy is never stuck.
+                # Kratix and the finalizer machinery update requests too: only a change of spec (or of the
+                # base-domain annotation) is judged, so a request admitted under an older policy is never stuck.
                 {"name": "spec-changes",
-                 "expression": "request.operation == 'CREATE' || object.spec != oldObject.spec"}],
+                 "expression": "request.operation == 'CREATE' || object.spec != oldObject.spec || "
+                               f"{_annotation('object')} != {_annotation('oldObject')}"}],
             "validations": validations,
         },
     }

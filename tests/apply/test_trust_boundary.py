@@ -239,6 +239,11 @@ def test_a_request_admitted_earlier_is_never_stuck_on_metadata_updates(boundary:
     with pytest.raises(ApiError) as refused:
         boundary["tenant"].request("PUT", boundary["tenant"].path_of(spec_change), spec_change)
     assert "spec.networkPolicies.baseline" in refused.value.message
+    moved = boundary["tenant"].get(API, "VClusterOrchestratorV2", "team-a-old", TENANT_NS)
+    moved["metadata"].setdefault("annotations", {})["platform.integratn.tech/base-domain"] = "bank.example.com"
+    with pytest.raises(ApiError) as refused:  # a metadata-only update that moves the hostname is judged
+        boundary["tenant"].request("PUT", boundary["tenant"].path_of(moved), moved)
+    assert refused.value.code == 403 and "ValidatingAdmissionPolicy" in refused.value.message
     kube_cluster.admin.request("PATCH", boundary["tenant"].path_of(created), {"metadata": {"finalizers": None}},
                                content_type="application/merge-patch+json")
     boundary["tenant"].delete(API, "VClusterOrchestratorV2", "team-a-old", TENANT_NS)
