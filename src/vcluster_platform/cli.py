@@ -280,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render_commands(sub)
     _add_check_commands(sub)
     _add_status_command(sub)
+    _add_kubeconfig_command(sub)
     return parser
 
 
@@ -311,6 +312,36 @@ def _add_status_command(sub: Any) -> None:
     status.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
     status.add_argument("--context", help="kubeconfig context (default: the current one)")
     status.set_defaults(func=_cmd_status)
+
+
+def _cmd_kubeconfig(args: argparse.Namespace) -> int:
+    from .kubeconfig_cli import run_kubeconfig
+
+    return run_kubeconfig(args)
+
+
+def _add_kubeconfig_command(sub: Any) -> None:
+    """kubeconfig: a tenant's kubeconfig from the Secret its status names (its module loads only when it runs)."""
+    command = sub.add_parser(
+        "kubeconfig", help="get a tenant's kubeconfig: a file with mode 0600, stdout, or merged into yours",
+        epilog="examples:\n  vcluster-platform kubeconfig media            # ~/.kube/media.yaml\n"
+               "  vcluster-platform kubeconfig media --merge    # context media in your kubeconfig\n"
+               "  vcluster-platform kubeconfig media -o -       # print it\n"
+               "exit codes: 0 written; 1 not there yet (the tenant is not Ready or its Secret not synced); "
+               "2 no such request, access refused, or an unreadable kubeconfig",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    command.add_argument("name", help="the request's name")
+    command.add_argument("-n", "--namespace", default="platform-requests",
+                         help="namespace of the request (default: platform-requests)")
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", help="file to write (default ~/.kube/<context>.yaml); - prints it")
+    where.add_argument("--merge", action="store_true",
+                       help="merge into your kubeconfig (KUBECONFIG's first file, else ~/.kube/config), replacing "
+                            "an older entry of the same name")
+    command.add_argument("--context", dest="context_name", help="context name to use (default: the tenant's name)")
+    command.add_argument("--kubeconfig", help="kubeconfig of the host cluster (default: as kubectl)")
+    command.add_argument("--cluster-context", help="context of the host cluster (default: the current one)")
+    command.set_defaults(func=_cmd_kubeconfig)
 
 
 def _add_render_commands(sub: Any) -> None:

@@ -1,0 +1,147 @@
+"""`vcluster-platform kubeconfig` on the real API server, as a tenant owner with only the RBAC that command
+needs: get on the request, get on the one kubeconfig Secret. Refusals included."""
+
+from __future__ import annotations
+
+import base64
+import io
+import stat
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import REPO, load
+from vcluster_platform.cli import main
+
+REQUESTS_NS, TENANT_NS, SECRET = "platform-requests", "vcluster-media", "vcluster-media-kubeconfig"
+API = "platform.integratn.tech/v1alpha1"
+TENANT_CONFIG = {
+    "apiVersion": "v1", "kind": "Config", "current-context": "vcluster",
+    "clusters": [{"name": "vcluster", "cluster": {"server": "https://media.integratn.tech:443",
+                                                  "certificate-authority-data": "Q0E="}}],
+    "users": [{"name": "admin", "user": {"client-certificate-data": "Q0VSVA==", "client-key-data": "S0VZ"}}],
+    "contexts": [{"name": "vcluster", "context": {"cluster": "vcluster", "user": "admin"}}],
+}
+RBAC = "rbac.authorization.k8s.io/v1"
+
+
+def _grant(api: Any, account: tuple[str, str], namespace: str, rule: dict[str, Any]) -> None:
+    name = f"{account[1]}-{namespace}"
+    api.admin.apply({"apiVersion": RBAC, "kind": "Role", "metadata": {"name": name, "namespace": namespace},
+                     "rules": [rule]})
+    api.admin.apply({"apiVersion": RBAC, "kind": "RoleBinding", "metadata": {"name": name, "namespace": namespace},
+                     "subjects": [{"kind": "ServiceAccount", "name": account[1], "namespace": account[0]}],
+                     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name}})
+
+
+def _status(api: Any, name: str, status: dict[str, Any]) -> None:
+    path = f"/apis/{API}/namespaces/{REQUESTS_NS}/vclusterorchestratorv2s/{name}/status"
+    api.admin.request("PATCH", path, {"status": status}, content_type="application/merge-patch+json")
+
+
+@pytest.fixture(scope="module")
+def tenant(kube_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Requests `media` (Ready, Secret synced) and `fresh` (Progressing, no Secret yet); kubeconfigs of the host
+    for an owner with exactly the command's permissions and for one without the Secret's."""
+    api = kube_cluster
+    api.install_crds([load(REPO / "promises" / "vcluster-orchestrator-v2" / "promise.yaml")["spec"]["api"]])
+    for namespace in (REQUESTS_NS, TENANT_NS, "team-media"):
+        api.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    for name, phase in (("media", "Ready"), ("fresh", "Progressing")):
+        api.admin.apply({"apiVersion": API, "kind": "VClusterOrchestratorV2",
+                         "metadata": {"name": name, "namespace": REQUESTS_NS}, "spec": {"name": name}})
+        _status(api, name, {"phase": phase, "vcluster": {"name": name, "namespace": f"vcluster-{name}"},
+                            "credentials": {"kubeconfigSecret": f"vcluster-{name}-kubeconfig"}})
+    api.admin.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": SECRET, "namespace": TENANT_NS},
+                     "data": {"kubeconfig": base64.b64encode(yaml.safe_dump(TENANT_CONFIG).encode()).decode()}})
+    work = tmp_path_factory.mktemp("owners")
+    configs = {}
+    for who, secret_access in (("owner", True), ("viewer", False)):
+        account = ("team-media", who)
+        token = api.service_account_token(*account, rules=[])
+        _grant(api, account, REQUESTS_NS, {"apiGroups": ["platform.integratn.tech"],
+                                           "resources": ["vclusterorchestratorv2s"], "verbs": ["get"]})
+        if secret_access:
+            for namespace in (TENANT_NS, "vcluster-fresh"):
+                api.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+                _grant(api, account, namespace, {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"],
+                                                 "resourceNames": [f"{namespace}-kubeconfig"]})
+        configs[who] = api.write_kubeconfig(work / f"{who}.yaml", token=token)
+    return configs
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    return tmp_path
+
+
+def test_the_default_is_a_private_file_per_tenant(tenant: dict[str, Path], home: Path) -> None:
+    code, out, err = run("kubeconfig", "media", "--kubeconfig", str(tenant["owner"]))
+    assert code == 0, err
+    written = home / ".kube" / "media.yaml"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    config = yaml.safe_load(written.read_text())
+    assert config["current-context"] == "media"
+    assert config["clusters"] == [{"name": "media", "cluster": TENANT_CONFIG["clusters"][0]["cluster"]}]
+    assert config["users"] == [{"name": "media", "user": TENANT_CONFIG["users"][0]["user"]}]
+    assert str(written) in out and "S0VZ" not in out + err  # the key never reaches the terminal
+
+
+def test_only_dash_prints_it(tenant: dict[str, Path], home: Path) -> None:
+    code, out, _ = run("kubeconfig", "media", "-o", "-", "--context", "media-prod", "--kubeconfig",
+                       str(tenant["owner"]))
+    assert code == 0 and yaml.safe_load(out)["contexts"][0]["name"] == "media-prod"
+    assert not (home / ".kube").exists()
+
+
+def test_merge_replaces_an_older_entry_and_keeps_everything_else(tenant: dict[str, Path], home: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = home / "config"
+    mine.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "work",
+        "clusters": [{"name": "work", "cluster": {"server": "https://work:6443"}},
+                     {"name": "media", "cluster": {"server": "https://old-media:443"}}],
+        "users": [{"name": "work", "user": {"token": "w"}}, {"name": "media", "user": {"token": "stale"}}],
+        "contexts": [{"name": "work", "context": {"cluster": "work", "user": "work"}},
+                     {"name": "media", "context": {"cluster": "media", "user": "media"}}]}))
+    monkeypatch.setenv("KUBECONFIG", f"{mine}:{home / 'other'}")
+    code, out, err = run("kubeconfig", "media", "--merge", "--kubeconfig", str(tenant["owner"]))
+    assert code == 0, err
+    assert f"merged context media into {mine}" in out
+    config = yaml.safe_load(mine.read_text())
+    assert config["current-context"] == "work"
+    assert [c["name"] for c in config["clusters"]] == ["work", "media"]
+    assert config["clusters"][1]["cluster"]["server"] == "https://media.integratn.tech:443"
+    assert {u["name"]: u["user"] for u in config["users"]}["work"] == {"token": "w"}
+    assert "stale" not in mine.read_text() and stat.S_IMODE(mine.stat().st_mode) == 0o600
+
+
+def test_a_tenant_that_is_not_ready_yet_says_so(tenant: dict[str, Path], home: Path) -> None:
+    code, _, err = run("kubeconfig", "fresh", "--kubeconfig", str(tenant["owner"]))
+    assert code == 1
+    assert "Secret vcluster-fresh/vcluster-fresh-kubeconfig is not there yet: the tenant is Progressing" in err
+    assert not (home / ".kube").exists()
+
+
+def test_a_refused_read_names_the_permission_it_needs(tenant: dict[str, Path], home: Path) -> None:
+    code, _, err = run("kubeconfig", "media", "--kubeconfig", str(tenant["viewer"]))
+    assert code == 2
+    assert "reading Secret vcluster-media/vcluster-media-kubeconfig is refused (HTTP 403" in err
+    assert "it needs get on secrets in namespace vcluster-media (resourceNames: vcluster-media-kubeconfig)" in err
+
+
+def test_a_request_that_does_not_exist(tenant: dict[str, Path], home: Path) -> None:
+    code, _, err = run("kubeconfig", "nope", "--kubeconfig", str(tenant["owner"]))
+    assert code == 2 and "no VClusterOrchestratorV2 platform-requests/nope" in err
