@@ -296,14 +296,19 @@ def _add_status_command(sub: Any) -> None:
         "status", help="is my vCluster ready? the live status of requests, from the cluster API",
         epilog="examples:\n  vcluster-platform status\n  vcluster-platform status vcluster-media --watch\n"
                "  vcluster-platform status vcluster-media --diagnose\n"
+               "  vcluster-platform status vcluster-media --wait --timeout 900\n"
                "The cluster is the one kubectl uses (KUBECONFIG, ~/.kube/config or --kubeconfig/--context).\n"
-               "exit codes: 0 shown (--diagnose: every link holds), 1 --diagnose found a broken link, "
-               "2 no such request or the cluster cannot be read",
+               "exit codes: 0 shown (--diagnose: every link holds; --wait: Ready), 1 --diagnose found a broken "
+               "link (--wait: Failed or timed out), 2 no such request or the cluster cannot be read",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     status.add_argument("name", nargs="?", help="request name (default: a table of all requests)")
     status.add_argument("-n", "--namespace", help="namespace of the requests (default: platform-requests for a "
                                                   "name, every namespace for the table)")
     status.add_argument("--watch", action="store_true", help="print again whenever it changes (Ctrl-C stops)")
+    status.add_argument("--wait", action="store_true",
+                        help="follow one request until it is Ready (exit 0) or Failed (exit 1), printing each change")
+    status.add_argument("--timeout", type=float, default=1800.0,
+                        help="with --wait: give up after this many seconds (exit 1; default 1800)")
     status.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
     status.add_argument("--output", choices=["text", "json"], default="text")
     status.add_argument("--diagnose", action="store_true",

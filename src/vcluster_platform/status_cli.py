@@ -190,12 +190,40 @@ def render(api: JsonApi, args: argparse.Namespace, requests: list[Obj]) -> tuple
     return table(requests, now), EXIT_OK
 
 
+def wait_for(api: JsonApi, args: argparse.Namespace) -> int:
+    """Follow one request until it is Ready (0) or Failed, or the timeout passes (1); each change of phase or
+    message is printed as it happens."""
+    deadline = time.monotonic() + args.timeout
+    shown = None
+    while True:
+        found = api.get(request_path(args.namespace, args.name))
+        if found is None:
+            print(f"no {c.KIND} {args.namespace}/{args.name}", file=sys.stderr)
+            return EXIT_INVALID
+        status = found.get("status") or {}
+        phase, message = status.get("phase") or "Pending", status.get("message") or "waiting for the pipeline"
+        if (phase, message) != shown:
+            print(f"{datetime.now(UTC):%H:%M:%S}  {phase:<12} {message}", flush=True)
+            shown = (phase, message)
+        if phase in ("Ready", "Failed"):
+            return EXIT_OK if phase == "Ready" else EXIT_ERROR
+        if time.monotonic() >= deadline:
+            print(f"timed out after {args.timeout:g} s: {args.namespace}/{args.name} is {phase}", file=sys.stderr)
+            return EXIT_ERROR
+        time.sleep(min(args.interval, max(0.0, deadline - time.monotonic())))
+
+
 def run_status(args: argparse.Namespace) -> int:
     gc.enable()  # a watch can run for hours
     args.namespace_given = args.namespace is not None
     args.namespace = args.namespace or "platform-requests"
+    if args.wait and not args.name:
+        print("--wait follows one request: name it", file=sys.stderr)
+        return EXIT_INVALID
     try:
         api = connect(args)
+        if args.wait:
+            return wait_for(api, args)
         previous = None
         while True:
             requests = requests_of(api, args)

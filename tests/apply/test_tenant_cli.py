@@ -1,11 +1,13 @@
-"""`vcluster-platform kubeconfig` on the real API server, as a tenant owner with only the RBAC that command
-needs: get on the request, get on the one kubeconfig Secret. Refusals included."""
+"""The tenant owner's commands on the real API server (`kubeconfig`, `status --wait`), as an owner with only
+the RBAC they need: get on the request, get on the one kubeconfig Secret. Refusals included."""
 
 from __future__ import annotations
 
 import base64
 import io
 import stat
+import threading
+import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -144,4 +146,42 @@ def test_a_refused_read_names_the_permission_it_needs(tenant: dict[str, Path], h
 
 def test_a_request_that_does_not_exist(tenant: dict[str, Path], home: Path) -> None:
     code, _, err = run("kubeconfig", "nope", "--kubeconfig", str(tenant["owner"]))
+    assert code == 2 and "no VClusterOrchestratorV2 platform-requests/nope" in err
+
+
+def _flip_later(api: Any, name: str, phases: list[tuple[str, str]], delay: float = 1.5) -> threading.Thread:
+    def flip() -> None:
+        for phase, message in phases:
+            time.sleep(delay)
+            _status(api, name, {"phase": phase, "message": message})
+    thread = threading.Thread(target=flip)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize(("end", "code"), [("Ready", 0), ("Failed", 1)])
+def test_wait_follows_the_live_status_to_its_end(kube_cluster: Any, tenant: dict[str, Path], end: str,
+                                                 code: int) -> None:
+    _status(kube_cluster, "fresh", {"phase": "Scheduled", "message": "rendered 40 objects"})
+    flipper = _flip_later(kube_cluster, "fresh", [("Progressing", "1/3 pods ready"), (end, f"it is {end}")])
+    try:
+        result, out, err = run("status", "fresh", "--wait", "--timeout", "60", "--interval", "0.2",
+                               "--kubeconfig", str(tenant["owner"]))
+    finally:
+        flipper.join()
+        _status(kube_cluster, "fresh", {"phase": "Progressing", "message": "waiting"})
+    assert result == code, err
+    phases = [line.split()[1] for line in out.splitlines()]
+    assert phases == ["Scheduled", "Progressing", end]
+
+
+def test_wait_gives_up_at_its_timeout(tenant: dict[str, Path]) -> None:
+    code, out, err = run("status", "fresh", "--wait", "--timeout", "1", "--kubeconfig", str(tenant["owner"]))
+    assert code == 1 and "timed out after 1 s: platform-requests/fresh is Progressing" in err
+    assert out.count("\n") == 1
+
+
+def test_wait_needs_a_name_and_an_existing_request(tenant: dict[str, Path]) -> None:
+    assert run("status", "--wait", "--kubeconfig", str(tenant["owner"]))[0] == 2
+    code, _, err = run("status", "nope", "--wait", "--kubeconfig", str(tenant["owner"]))
     assert code == 2 and "no VClusterOrchestratorV2 platform-requests/nope" in err
