@@ -281,6 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_commands(sub)
     _add_status_command(sub)
     _add_kubeconfig_command(sub)
+    completion = sub.add_parser("completion", help="shell completion for bash, zsh or fish (from this parser)",
+                                epilog="examples:\n  source <(vcluster-platform completion bash)\n"
+                                       "  vcluster-platform completion fish | source",
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    completion.add_argument("shell", choices=["bash", "zsh", "fish"])
+    completion.set_defaults(func=lambda args: _cmd_completion(args, parser))
     return parser
 
 
@@ -317,6 +323,13 @@ def _add_status_command(sub: Any) -> None:
     status.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
     status.add_argument("--context", help="kubeconfig context (default: the current one)")
     status.set_defaults(func=_cmd_status)
+
+
+def _cmd_completion(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .completion import completion_script
+
+    sys.stdout.write(completion_script(args.shell, parser))
+    return 0
 
 
 def _cmd_kubeconfig(args: argparse.Namespace) -> int:
