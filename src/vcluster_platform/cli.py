@@ -281,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_commands(sub)
     _add_status_command(sub)
     _add_kubeconfig_command(sub)
+    _add_list_command(sub)
     completion = sub.add_parser("completion", help="shell completion for bash, zsh or fish (from this parser)",
                                 epilog="examples:\n  source <(vcluster-platform completion bash)\n"
                                        "  vcluster-platform completion fish | source",
@@ -330,6 +331,25 @@ def _cmd_completion(args: argparse.Namespace, parser: argparse.ArgumentParser) -
 
     sys.stdout.write(completion_script(args.shell, parser))
     return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from .status_cli import run_list
+
+    return run_list(args)
+
+
+def _add_list_command(sub: Any) -> None:
+    command = sub.add_parser(
+        "list", help="every tenant: phase, ready pods, API endpoint, preset and age",
+        epilog="examples:\n  vcluster-platform list\n  vcluster-platform list -n platform-requests -o json\n"
+               "exit codes: 0 listed (also when there is none), 2 the cluster cannot be read",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    command.add_argument("-n", "--namespace", help="only this namespace's requests (default: every namespace)")
+    command.add_argument("-o", "--output", choices=["table", "json", "yaml"], default="table")
+    command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
+    command.add_argument("--context", help="kubeconfig context (default: the current one)")
+    command.set_defaults(func=_cmd_list)
 
 
 def _cmd_kubeconfig(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import stat
 import threading
 import time
@@ -185,3 +186,22 @@ def test_wait_needs_a_name_and_an_existing_request(tenant: dict[str, Path]) -> N
     assert run("status", "--wait", "--kubeconfig", str(tenant["owner"]))[0] == 2
     code, _, err = run("status", "nope", "--wait", "--kubeconfig", str(tenant["owner"]))
     assert code == 2 and "no VClusterOrchestratorV2 platform-requests/nope" in err
+
+
+def test_list_shows_every_tenant_the_user_may_see(kube_cluster: Any, tenant: dict[str, Path]) -> None:
+    code, out, err = run("list", "-n", REQUESTS_NS, "--kubeconfig", str(tenant["owner"]))
+    assert code == 2 and "it needs list on vclusterorchestratorv2s (in namespace platform-requests)" in err
+    admin = kube_cluster.write_kubeconfig(tenant["owner"].parent / "admin.yaml")
+    _status(kube_cluster, "media", {"endpoints": {"api": "https://media.integratn.tech:443"},
+                                    "health": {"workloads": {"ready": 3, "total": 3}},
+                                    "vcluster": {"preset": "prod"}})
+    code, out, err = run("list", "-n", REQUESTS_NS, "--kubeconfig", str(admin))
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split() == ["NAMESPACE", "NAME", "PHASE", "READY", "PODS", "API", "PRESET", "AGE"]
+    media = next(r.split() for r in rows if " media " in f" {r} ")
+    assert media[:6] == ["platform-requests", "media", "Ready", "3/3", "https://media.integratn.tech:443", "prod"]
+    code, out, _ = run("list", "-o", "json", "--kubeconfig", str(admin))
+    listed = {r["name"]: r for r in json.loads(out)}
+    assert listed["media"]["readyPods"] == "3/3" and listed["fresh"]["phase"] == "Progressing"
+    assert yaml.safe_load(run("list", "-o", "yaml", "--kubeconfig", str(admin))[1]) == json.loads(out)
