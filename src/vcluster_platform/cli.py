@@ -282,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_status_command(sub)
     _add_kubeconfig_command(sub)
     _add_list_command(sub)
+    _add_sync_command(sub)
     completion = sub.add_parser("completion", help="shell completion for bash, zsh or fish (from this parser)",
                                 epilog="examples:\n  source <(vcluster-platform completion bash)\n"
                                        "  vcluster-platform completion fish | source",
@@ -350,6 +351,32 @@ def _add_list_command(sub: Any) -> None:
     command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
     command.add_argument("--context", help="kubeconfig context (default: the current one)")
     command.set_defaults(func=_cmd_list)
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    from .sync_cli import run_sync
+
+    return run_sync(args)
+
+
+def _add_sync_command(sub: Any) -> None:
+    command = sub.add_parser(
+        "sync", help="re-run a tenant's pipeline and ask ArgoCD to sync its Applications (control plane first)",
+        epilog="examples:\n  vcluster-platform sync media --wait\n  vcluster-platform sync media --only argocd\n"
+               "exit codes: 0 asked (--wait: done and succeeded), 1 a sync failed or --wait timed out, 2 no such "
+               "request, access refused or the cluster cannot be read",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    command.add_argument("name", help="the request's name")
+    command.add_argument("-n", "--namespace", default="platform-requests",
+                         help="namespace of the request (default: platform-requests)")
+    command.add_argument("--only", dest="what", choices=["pipeline", "argocd"], default="all",
+                         help="only re-run the pipeline, or only sync the Applications (default: both)")
+    command.add_argument("--wait", action="store_true", help="follow each step until it is done")
+    command.add_argument("--timeout", type=float, default=900.0, help="with --wait (seconds, default 900)")
+    command.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
+    command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
+    command.add_argument("--context", help="kubeconfig context (default: the current one)")
+    command.set_defaults(func=_cmd_sync)
 
 
 def _cmd_kubeconfig(args: argparse.Namespace) -> int:

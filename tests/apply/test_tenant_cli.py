@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import REPO, load
+from conftest import REPO, SHARED, load
 from vcluster_platform.cli import main
 
 REQUESTS_NS, TENANT_NS, SECRET = "platform-requests", "vcluster-media", "vcluster-media-kubeconfig"
@@ -205,3 +205,75 @@ def test_list_shows_every_tenant_the_user_may_see(kube_cluster: Any, tenant: dic
     listed = {r["name"]: r for r in json.loads(out)}
     assert listed["media"]["readyPods"] == "3/3" and listed["fresh"]["phase"] == "Progressing"
     assert yaml.safe_load(run("list", "-o", "yaml", "--kubeconfig", str(admin))[1]) == json.loads(out)
+
+
+ARGO_API = "argoproj.io/v1alpha1"
+
+
+def _play_kratix_and_argocd(api: Any, outcome: dict[str, str], stop: threading.Event, seen: list[str]) -> None:
+    """Kratix picks up a manual reconciliation (removes the label); ArgoCD runs each requested operation to the
+    phase `outcome` names for that Application, recording the order it saw them."""
+    requests = f"/apis/{API}/namespaces/{REQUESTS_NS}/vclusterorchestratorv2s/media"
+    while not stop.is_set():
+        labels = api.admin.request("GET", requests)["metadata"].get("labels") or {}
+        if "kratix.io/manual-reconciliation" in labels:
+            seen.append("pipeline")
+            api.admin.request("PATCH", requests, {"metadata": {"labels": {"kratix.io/manual-reconciliation": None}}},
+                              content_type="application/merge-patch+json")
+        for app in api.admin.list_objects(ARGO_API, "Application", "argocd"):
+            if app.get("operation"):
+                name = app["metadata"]["name"]
+                seen.append(name)
+                started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                api.admin.request("PATCH", f"/apis/{ARGO_API}/namespaces/argocd/applications/{name}", {
+                    "operation": None, "status": {"operationState": {
+                        "operation": app["operation"], "phase": outcome.get(name, "Succeeded"),
+                        "startedAt": started, "message": "done"}}},
+                    content_type="application/merge-patch+json")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def argocd(kube_cluster: Any, tenant: dict[str, Path]) -> Any:
+    api = kube_cluster
+    api.install_crds([load(SHARED / "schemas" / "argocd" / "application-crd.yaml")])
+    api.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "argocd"}})
+    for name in ("vcluster-media", "vcluster-media-workloads"):
+        api.admin.apply({"apiVersion": ARGO_API, "kind": "Application", "metadata": {"name": name,
+                                                                                      "namespace": "argocd"},
+                         "spec": {"project": "vcluster-media", "destination": {
+                             "server": "https://kubernetes.default.svc", "namespace": TENANT_NS}}})
+    _status(api, "media", {"application": "vcluster-media", "applicationNamespace": "argocd"})
+    account = ("team-media", "owner")
+    _grant(api, account, REQUESTS_NS, {"apiGroups": ["platform.integratn.tech"],
+                                       "resources": ["vclusterorchestratorv2s"], "verbs": ["get", "patch"]})
+    _grant(api, account, "argocd", {"apiGroups": ["argoproj.io"], "resources": ["applications"],
+                                    "verbs": ["get", "patch"]})
+    return api
+
+
+@pytest.mark.parametrize(("outcome", "code", "synced"), [
+    ({}, 0, ["pipeline", "vcluster-media", "vcluster-media-workloads"]),
+    ({"vcluster-media": "Failed"}, 1, ["pipeline", "vcluster-media"]),
+], ids=["succeeds", "control-plane-fails"])
+def test_sync_reruns_the_pipeline_then_the_control_plane_then_the_workloads(
+        argocd: Any, tenant: dict[str, Path], outcome: dict[str, str], code: int, synced: list[str]) -> None:
+    stop, seen = threading.Event(), []
+    player = threading.Thread(target=_play_kratix_and_argocd, args=(argocd, outcome, stop, seen))
+    player.start()
+    try:
+        result, out, err = run("sync", "media", "--wait", "--timeout", "60", "--interval", "0.1",
+                               "--kubeconfig", str(tenant["owner"]))
+    finally:
+        stop.set()
+        player.join()
+    assert result == code, out + err
+    assert seen == synced  # the workloads are not asked for while (or if) the control plane's sync fails
+    assert "asked Kratix to re-run the pipeline of platform-requests/media" in out
+    assert f"argocd/vcluster-media: {outcome.get('vcluster-media', 'Succeeded')}" in out
+
+
+def test_sync_without_the_permission_names_it(argocd: Any, tenant: dict[str, Path]) -> None:
+    code, _, err = run("sync", "media", "--only", "pipeline", "--kubeconfig", str(tenant["viewer"]))
+    assert code == 2
+    assert "it needs patch on vclusterorchestratorv2s.platform.integratn.tech in platform-requests" in err
