@@ -125,6 +125,14 @@ class JsonApi:
         created: dict[str, Any] = self._call("POST", path, body=body)
         return created
 
+    def delete(self, path: str) -> bool:
+        """Delete the object at `path`; False when it was already gone."""
+        try:
+            self._call("DELETE", path)
+        except NotFound:
+            return False
+        return True
+
 
 def object_path(api_version: str, plural: str, namespace: str | None = None, name: str | None = None) -> str:
     """REST path of a collection or object: `v1` → /api/v1, `group/version` → /apis/group/version."""

@@ -283,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_kubeconfig_command(sub)
     _add_list_command(sub)
     _add_sync_command(sub)
+    _add_delete_command(sub)
     completion = sub.add_parser("completion", help="shell completion for bash, zsh or fish (from this parser)",
                                 epilog="examples:\n  source <(vcluster-platform completion bash)\n"
                                        "  vcluster-platform completion fish | source",
@@ -351,6 +352,34 @@ def _add_list_command(sub: Any) -> None:
     command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
     command.add_argument("--context", help="kubeconfig context (default: the current one)")
     command.set_defaults(func=_cmd_list)
+
+
+def _cmd_delete(args: argparse.Namespace) -> int:
+    from .delete_cli import run_delete
+
+    return run_delete(args)
+
+
+def _add_delete_command(sub: Any) -> None:
+    command = sub.add_parser(
+        "delete", help="delete a tenant after showing what goes with it (its volumes' data included)",
+        epilog="examples:\n  vcluster-platform delete media --file requests/media.yaml   # GitOps: remove the file\n"
+               "  vcluster-platform delete media --apply --yes --wait           # from the cluster, for scripts\n"
+               "exit codes: 0 deleted; 1 not confirmed or --wait timed out; 2 no such request or file, refused "
+               "access, or no confirmation possible (not a terminal and no --yes)",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    command.add_argument("name", help="the request's name")
+    command.add_argument("-n", "--namespace", default="platform-requests",
+                         help="namespace of the request (default: platform-requests)")
+    command.add_argument("--file", help="GitOps: the request file to remove (default ./<name>.yaml)")
+    command.add_argument("--apply", action="store_true", help="delete the request from the cluster instead")
+    command.add_argument("--yes", action="store_true", help="do not ask (scripts)")
+    command.add_argument("--wait", action="store_true", help="with --apply: until the request is gone")
+    command.add_argument("--timeout", type=float, default=900.0, help="with --wait (seconds, default 900)")
+    command.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
+    command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
+    command.add_argument("--context", help="kubeconfig context (default: the current one)")
+    command.set_defaults(func=_cmd_delete)
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:

@@ -277,3 +277,78 @@ def test_sync_without_the_permission_names_it(argocd: Any, tenant: dict[str, Pat
     code, _, err = run("sync", "media", "--only", "pipeline", "--kubeconfig", str(tenant["viewer"]))
     assert code == 2
     assert "it needs patch on vclusterorchestratorv2s.platform.integratn.tech in platform-requests" in err
+
+
+def _volume(name: str, claim_namespace: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "PersistentVolume",
+            "metadata": {"name": name, "labels": {"vcluster.loft.sh/managed-by": "media-x-vcluster-media"}},
+            "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+                     "hostPath": {"path": f"/tmp/{name}"}, "persistentVolumeReclaimPolicy": "Retain",
+                     "claimRef": {"namespace": claim_namespace, "name": "data"}}}
+
+
+@pytest.fixture
+def admin(kube_cluster: Any, tenant: dict[str, Path]) -> Path:
+    """The admin's kubeconfig, two of the tenant's volumes (one bound elsewhere), and throwaway requests."""
+    for volume in (_volume("media-data", TENANT_NS), _volume("media-elsewhere", "vcluster-other")):
+        kube_cluster.admin.apply(volume)
+    for name in ("old", "typed"):
+        kube_cluster.admin.apply({"apiVersion": API, "kind": "VClusterOrchestratorV2",
+                                  "metadata": {"name": name, "namespace": REQUESTS_NS},
+                                  "spec": {"name": "media", "targetNamespace": TENANT_NS}})
+    path: Path = kube_cluster.write_kubeconfig(tenant["owner"].parent / "admin.yaml")
+    return path
+
+
+def _exists(api: Any, name: str) -> bool:
+    return any(r["metadata"]["name"] == name for r in api.admin.list_objects(API, "VClusterOrchestratorV2",
+                                                                                 REQUESTS_NS))
+
+
+def test_delete_shows_what_goes_and_needs_a_confirmation(kube_cluster: Any, admin: Path) -> None:
+    code, out, err = run("delete", "old", "--apply", "--kubeconfig", str(admin))
+    assert code == 2 and "pass --yes" in err and _exists(kube_cluster, "old")
+    assert "PersistentVolume   media-data  (its data is lost)" in out and "media-elsewhere" not in out
+    assert "host namespace     vcluster-media and everything in it" in out
+
+
+def test_delete_apply_removes_the_request_and_waits_until_it_is_gone(kube_cluster: Any, admin: Path) -> None:
+    code, out, err = run("delete", "old", "--apply", "--yes", "--wait", "--timeout", "30", "--interval", "0.2",
+                         "--kubeconfig", str(admin))
+    assert code == 0, err
+    assert "deleted platform-requests/old" in out and not _exists(kube_cluster, "old")
+
+
+def test_delete_gitops_removes_only_the_file(kube_cluster: Any, admin: Path, tmp_path: Path) -> None:
+    file = tmp_path / "typed.yaml"
+    file.write_text(yaml.safe_dump({"apiVersion": API, "kind": "VClusterOrchestratorV2",
+                                    "metadata": {"name": "typed", "namespace": REQUESTS_NS}, "spec": {"name": "media"}}))
+    wrong = tmp_path / "other.yaml"
+    wrong.write_text(file.read_text().replace("name: typed", "name: other"))
+    assert run("delete", "typed", "--file", str(wrong), "--yes", "--kubeconfig", str(admin))[0] == 2
+    code, out, _ = run("delete", "typed", "--file", str(file), "--yes", "--kubeconfig", str(admin))
+    assert code == 0 and f"removed {file}" in out
+    assert not file.exists() and wrong.exists() and _exists(kube_cluster, "typed")
+
+
+@pytest.mark.parametrize(("typed", "code"), [("typo", 1), ("typed", 0)])
+def test_delete_on_a_terminal_asks_for_the_name(kube_cluster: Any, admin: Path, typed: str, code: int) -> None:
+    """Driven through a pseudo-terminal, as a person at a shell would."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main_fd, child_fd = pty.openpty()
+    cli = Path(sys.executable).parent / "vcluster-platform"
+    process = subprocess.Popen([str(cli), "delete", "typed", "--apply", "--kubeconfig", str(admin)],
+                               stdin=child_fd, stdout=child_fd, stderr=child_fd, close_fds=True)
+    os.close(child_fd)
+    seen = b""
+    while b"to delete it:" not in seen:
+        seen += os.read(main_fd, 4096)
+    os.write(main_fd, f"{typed}\n".encode())
+    assert process.wait(timeout=60) == code
+    os.close(main_fd)
+    assert _exists(kube_cluster, "typed") is (code != 0)
+    assert b"PersistentVolume   media-data" in seen
