@@ -321,8 +321,8 @@ def test_delete_apply_removes_the_request_and_waits_until_it_is_gone(kube_cluste
 
 def test_delete_gitops_removes_only_the_file(kube_cluster: Any, admin: Path, tmp_path: Path) -> None:
     file = tmp_path / "typed.yaml"
-    file.write_text(yaml.safe_dump({"apiVersion": API, "kind": "VClusterOrchestratorV2",
-                                    "metadata": {"name": "typed", "namespace": REQUESTS_NS}, "spec": {"name": "media"}}))
+    file.write_text(yaml.safe_dump({"apiVersion": API, "kind": "VClusterOrchestratorV2", "spec": {"name": "media"},
+                                    "metadata": {"name": "typed", "namespace": REQUESTS_NS}}))
     wrong = tmp_path / "other.yaml"
     wrong.write_text(file.read_text().replace("name: typed", "name: other"))
     assert run("delete", "typed", "--file", str(wrong), "--yes", "--kubeconfig", str(admin))[0] == 2
