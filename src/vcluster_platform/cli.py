@@ -284,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_list_command(sub)
     _add_sync_command(sub)
     _add_delete_command(sub)
+    _add_doctor_command(sub)
     completion = sub.add_parser("completion", help="shell completion for bash, zsh or fish (from this parser)",
                                 epilog="examples:\n  source <(vcluster-platform completion bash)\n"
                                        "  vcluster-platform completion fish | source",
@@ -352,6 +353,27 @@ def _add_list_command(sub: Any) -> None:
     command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
     command.add_argument("--context", help="kubeconfig context (default: the current one)")
     command.set_defaults(func=_cmd_list)
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor_cli import run_doctor
+
+    return run_doctor(args)
+
+
+def _add_doctor_command(sub: Any) -> None:
+    command = sub.add_parser(
+        "doctor", help="check your setup: cluster, CRDs, promises and their images, the status reconciler, "
+                       "your permissions; a fix for each ✗",
+        epilog="exit codes: 0 every check passed, 1 some failed (each with its fix), 2 the cluster cannot be "
+               "reached", formatter_class=argparse.RawDescriptionHelpFormatter)
+    command.add_argument("-n", "--namespace", default="platform-requests",
+                         help="namespace your requests live in, for the permission checks (default: "
+                              "platform-requests)")
+    command.add_argument("-o", "--output", choices=["text", "json"], default="text")
+    command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
+    command.add_argument("--context", help="kubeconfig context (default: the current one)")
+    command.set_defaults(func=_cmd_doctor)
 
 
 def _cmd_delete(args: argparse.Namespace) -> int:

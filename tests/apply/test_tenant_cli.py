@@ -9,6 +9,7 @@ import json
 import stat
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ def _status(api: Any, name: str, status: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def tenant(kube_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def tenant(kube_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
     """Requests `media` (Ready, Secret synced) and `fresh` (Progressing, no Secret yet); kubeconfigs of the host
     for an owner with exactly the command's permissions and for one without the Secret's."""
     api = kube_cluster
@@ -73,7 +74,9 @@ def tenant(kube_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[
                 _grant(api, account, namespace, {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"],
                                                  "resourceNames": [f"{namespace}-kubeconfig"]})
         configs[who] = api.write_kubeconfig(work / f"{who}.yaml", token=token)
-    return configs
+    yield configs
+    for request in api.admin.list_objects(API, "VClusterOrchestratorV2", REQUESTS_NS):  # leave no tenant behind
+        api.admin.delete(API, "VClusterOrchestratorV2", request["metadata"]["name"], REQUESTS_NS)
 
 
 def run(*argv: str) -> tuple[int, str, str]:
