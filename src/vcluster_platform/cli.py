@@ -285,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sync_command(sub)
     _add_delete_command(sub)
     _add_doctor_command(sub)
+    _add_create_command(sub)
     completion = sub.add_parser("completion", help="shell completion for bash, zsh or fish (from this parser)",
                                 epilog="examples:\n  source <(vcluster-platform completion bash)\n"
                                        "  vcluster-platform completion fish | source",
@@ -353,6 +354,47 @@ def _add_list_command(sub: Any) -> None:
     command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
     command.add_argument("--context", help="kubeconfig context (default: the current one)")
     command.set_defaults(func=_cmd_list)
+
+
+def _cmd_create(args: argparse.Namespace) -> int:
+    from .create_cli import run_create
+
+    return run_create(args)
+
+
+def _add_create_command(sub: Any) -> None:
+    command = sub.add_parser(
+        "create", help="a new tenant: answer prompts (on a terminal) or give flags; validated as the pipeline does",
+        epilog="examples:\n  vcluster-platform create team-a-dev                  # asks, writes ./team-a-dev.yaml\n"
+               "  vcluster-platform create ci --preset dev --hostname ci.integratn.tech --file requests/ci.yaml\n"
+               "  vcluster-platform create ci --set vcluster.coredns.replicas=2 --apply --wait\n"
+               "exit codes: 0 written or applied (--wait: Ready), 1 Failed or --wait timed out, 2 invalid "
+               "request or a name taken", formatter_class=argparse.RawDescriptionHelpFormatter)
+    command.add_argument("name", help="the tenant's name (a DNS label of at most 38 characters)")
+    command.add_argument("-n", "--namespace", default="platform-requests",
+                         help="namespace of the request (default: platform-requests, the admins'; a tenant's "
+                              "own namespace for a tenant)")
+    command.add_argument("--preset", help="dev or prod")
+    command.add_argument("--replicas", help="control-plane replicas")
+    command.add_argument("--hostname", help="API hostname")
+    command.add_argument("--subnet", help="subnet the API's VIP comes from")
+    command.add_argument("--isolation", help="standard or strict")
+    command.add_argument("--persistence", help="yes or no: a persistent volume for the control plane")
+    command.add_argument("--nfs", help="yes or no: NFS egress")
+    command.add_argument("--egress", help="extra egress: name=cidr:port[/protocol],...")
+    command.add_argument("--workload-repo", help="workload Git repository")
+    command.add_argument("--label", help="labels on the ArgoCD cluster: key=value,...")
+    command.add_argument("--set", action="append", metavar="PATH=VALUE",
+                         help="any request field under spec, e.g. vcluster.coredns.replicas=2 (repeatable)")
+    command.add_argument("--no-input", action="store_true", help="never ask, even on a terminal")
+    command.add_argument("--file", help="GitOps: where to write the request (default ./<name>.yaml)")
+    command.add_argument("--apply", action="store_true", help="create it on the cluster instead of a file")
+    command.add_argument("--wait", action="store_true", help="with --apply: follow it until Ready (or Failed)")
+    command.add_argument("--timeout", type=float, default=1800.0, help="with --wait (seconds, default 1800)")
+    command.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
+    command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
+    command.add_argument("--context", help="kubeconfig context (default: the current one)")
+    command.set_defaults(func=_cmd_create)
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:

@@ -355,3 +355,33 @@ def test_delete_on_a_terminal_asks_for_the_name(kube_cluster: Any, admin: Path, 
     os.close(main_fd)
     assert _exists(kube_cluster, "typed") is (code != 0)
     assert b"PersistentVolume   media-data" in seen
+
+
+def test_create_apply_refuses_a_name_another_request_holds_and_waits_for_ready(kube_cluster: Any,
+                                                                                tenant: dict[str, Path],
+                                                                                tmp_path: Path) -> None:
+    admin = kube_cluster.write_kubeconfig(tmp_path / "admin.yaml")
+    code, _, err = run("create", "media", "-n", "team-media", "--preset", "dev", "--apply",
+                       "--kubeconfig", str(admin))
+    assert code == 2 and "is already the tenant of request platform-requests/media" in err
+    kube_cluster.admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-media"}})
+    def ready_later() -> None:  # play the pipeline and the status reconciler, a moment after the request exists
+        path = f"/apis/{API}/namespaces/team-media/vclusterorchestratorv2s/newbie"
+        deadline = time.monotonic() + 60
+        while not any(r["metadata"]["name"] == "newbie" for r in kube_cluster.admin.list_objects(
+                API, "VClusterOrchestratorV2", "team-media")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)
+        kube_cluster.admin.request("PATCH", f"{path}/status", {"status": {
+            "phase": "Ready", "message": "vCluster newbie is ready"}}, content_type="application/merge-patch+json")
+
+    flipper = threading.Thread(target=ready_later)
+    flipper.start()
+    try:
+        code, out, err = run("create", "newbie", "-n", "team-media", "--preset", "dev", "--apply", "--wait",
+                             "--timeout", "60", "--interval", "0.2", "--kubeconfig", str(admin))
+    finally:
+        flipper.join()
+        kube_cluster.admin.delete(API, "VClusterOrchestratorV2", "newbie", "team-media")
+    assert code == 0, err
+    assert "created team-media/newbie" in out and "Ready" in out.splitlines()[-1]
