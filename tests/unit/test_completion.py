@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from vcluster_platform.cli import build_parser, main
-from vcluster_platform.completion import commands_of, completion_script
+from vcluster_platform.cli.completion import commands_of, completion_script
 
 CASES = [
     (["mig"], ["migrate"]),

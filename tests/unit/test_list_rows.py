@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vcluster_platform.status_cli import list_rows, list_text, short_age
+from vcluster_platform.cli.status import list_rows, list_text, short_age
 
 NOW = datetime(2026, 12, 7, 12, 0, 0, tzinfo=UTC)
 

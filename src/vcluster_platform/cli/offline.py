@@ -1,15 +1,9 @@
-"""`vcluster-platform`: render, explain, validate, diff and migrate-check vCluster requests locally, and read
-the live status of requests on a cluster.
-
-Exit codes: 0 success; 1 the check found something (validate: problems, diff: differences, migrate check: a
-change that would recreate or prune the control plane); 2 invalid input (request, file or arguments);
-3 internal error in a renderer (please report).
-"""
+"""The platform engineer's offline commands: render, explain, run-examples, validate, diff, migrate check and
+upgrade check work on files (and the real chart), never on a cluster."""
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import shutil
@@ -20,20 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 from platform_common.yamlio import dump
 
-from .errors import (
-    EXIT_BUG,
+from ..errors import (
     EXIT_ERROR,
     EXIT_INVALID,
     EXIT_OK,
     MISSING,
     InvalidRequest,
     Problem,
-    RenderInvariantError,
 )
-from .yamlio import load_request_file
+from ..yamlio import load_request_file
 
 if TYPE_CHECKING:  # the pipeline modules load the models: imported when a command runs, with the GC off
-    from .pipeline.harness import Workflow
+    from ..pipeline.harness import Workflow
 
 MEDIA = "promises/vcluster-orchestrator-v2/examples/media-prod.yaml"
 V1_MEDIA = "promises/vcluster-orchestrator-v2/migration/v1-media"
@@ -50,10 +42,10 @@ EXAMPLES = f"""examples:
 def workflows_for(kind: Any) -> tuple[Workflow, Workflow]:
     """(configure, delete) workflows of the pipeline that handles a request kind."""
     if kind in ("ArgoCDProject", "ArgoCDApplication"):
-        from . import argocd_pipeline
+        from .. import argocd_pipeline
 
         return argocd_pipeline.configure_workflow, argocd_pipeline.delete_workflow
-    from .pipeline import __main__ as orchestrator
+    from ..pipeline import __main__ as orchestrator
 
     return orchestrator.configure_workflow, orchestrator.delete_workflow
 
@@ -77,8 +69,8 @@ def render_to(request: Path, output_dir: Path, action: str = "configure") -> int
     A file that cannot be read as one request is refused as the pipeline refuses it, naming the user's own
     path, with a Failed status in output_dir/metadata and nothing in output_dir/output.
     """
-    from .pipeline.harness import Invocation, run_workflow
-    from .pipeline.runtime import KratixDirs, read_input
+    from ..pipeline.harness import Invocation, run_workflow
+    from ..pipeline.runtime import KratixDirs, read_input
 
     _prepare_output_dir(output_dir)
     dirs = KratixDirs(request.parent, output_dir / "output", output_dir / "metadata", request_file=request)
@@ -138,13 +130,13 @@ def _cmd_run_examples(args: argparse.Namespace) -> int:
 
 
 def _settings(path: str) -> Any:
-    from .models import settings_from_document
+    from ..models import settings_from_document
 
     return settings_from_document(load_request_file(Path(path)))
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from .explain import differs_from_preset, explain_rows, format_table
+    from ..explain import differs_from_preset, explain_rows, format_table
 
     try:
         settings = _settings(args.request)
@@ -173,7 +165,7 @@ def _colour(choice: str) -> bool:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate_paths
+    from ..validate import validate_paths
 
     checked, findings = validate_paths([Path(p) for p in args.paths])
     errors = sum(not f.warning for f in findings)
@@ -188,8 +180,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from .diff import diff_objects, format_text, to_json
-    from .manifests import objects_of
+    from ..diff import diff_objects, format_text, to_json
+    from ..manifests import objects_of
 
     diffs = diff_objects(objects_of(Path(args.a)), objects_of(Path(args.b)))  # bad input: main() exits 2
     if args.output == "json":
@@ -201,8 +193,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def _chart_level(running: list[Any], ours: list[Any], charts_flag: str | None) -> Any:
     """The chart-level comparison when charts are available (--charts or VCLUSTER_PLATFORM_CHARTS), else None."""
-    from .chart import ChartError, charts_dir, compare_objects, template
-    from .migrate import chart_input_of
+    from ..chart import ChartError, charts_dir, compare_objects, template
+    from ..migrate import chart_input_of
 
     charts = charts_dir(charts_flag)
     if charts is None:
@@ -215,8 +207,8 @@ def _chart_level(running: list[Any], ours: list[Any], charts_flag: str | None) -
 
 
 def _cmd_upgrade_check(args: argparse.Namespace) -> int:
-    from .chart import ChartError, charts_dir
-    from .upgrade import check_upgrade, format_result
+    from ..chart import ChartError, charts_dir
+    from ..upgrade import check_upgrade, format_result
 
     charts = charts_dir(args.charts)
     if charts is None:
@@ -234,12 +226,12 @@ def _cmd_upgrade_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_migrate_check(args: argparse.Namespace) -> int:
-    from .chart import format_chart
-    from .flows import flow_report, format_flows
-    from .flows.compare import policies_of
-    from .manifests import objects_of, with_promise_outputs
-    from .migrate import compare, format_findings, identity_of
-    from .migrate_plan import format_plan, migration_plan, takeover_plan
+    from ..chart import format_chart
+    from ..flows import flow_report, format_flows
+    from ..flows.compare import policies_of
+    from ..manifests import objects_of, with_promise_outputs
+    from ..migrate import compare, format_findings, identity_of
+    from ..migrate_plan import format_plan, migration_plan, takeover_plan
 
     running = objects_of(Path(args.v1))  # bad input raises InvalidRequest: main() exits 2
     v1 = identity_of(running)
@@ -271,235 +263,6 @@ def _cmd_migrate_check(args: argparse.Namespace) -> int:
             else:
                 print(format_plan(migration_plan(*where)))
     return EXIT_ERROR if blocking else EXIT_OK
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vcluster-platform", description=__doc__, epilog=EXAMPLES,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    _add_render_commands(sub)
-    _add_check_commands(sub)
-    _add_status_command(sub)
-    _add_kubeconfig_command(sub)
-    _add_list_command(sub)
-    _add_sync_command(sub)
-    _add_delete_command(sub)
-    _add_doctor_command(sub)
-    _add_create_command(sub)
-    completion = sub.add_parser("completion", help="shell completion for bash, zsh or fish (from this parser)",
-                                epilog="examples:\n  source <(vcluster-platform completion bash)\n"
-                                       "  vcluster-platform completion fish | source",
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    completion.add_argument("shell", choices=["bash", "zsh", "fish"])
-    completion.set_defaults(func=lambda args: _cmd_completion(args, parser))
-    return parser
-
-
-def _cmd_status(args: argparse.Namespace) -> int:
-    from .status_cli import run_status
-
-    return run_status(args)
-
-
-def _add_status_command(sub: Any) -> None:
-    """status: the live status of requests on a cluster (its module loads only when it runs)."""
-    status = sub.add_parser(
-        "status", help="is my vCluster ready? the live status of requests, from the cluster API",
-        epilog="examples:\n  vcluster-platform status\n  vcluster-platform status vcluster-media --watch\n"
-               "  vcluster-platform status vcluster-media --diagnose\n"
-               "  vcluster-platform status vcluster-media --wait --timeout 900\n"
-               "The cluster is the one kubectl uses (KUBECONFIG, ~/.kube/config or --kubeconfig/--context).\n"
-               "exit codes: 0 shown (--diagnose: every link holds; --wait: Ready), 1 --diagnose found a broken "
-               "link (--wait: Failed or timed out), 2 no such request or the cluster cannot be read",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    status.add_argument("name", nargs="?", help="request name (default: a table of all requests)")
-    status.add_argument("-n", "--namespace", help="namespace of the requests (default: platform-requests for a "
-                                                  "name, every namespace for the table)")
-    status.add_argument("--watch", action="store_true", help="print again whenever it changes (Ctrl-C stops)")
-    status.add_argument("--wait", action="store_true",
-                        help="follow one request until it is Ready (exit 0) or Failed (exit 1), printing each change")
-    status.add_argument("--timeout", type=float, default=1800.0,
-                        help="with --wait: give up after this many seconds (exit 1; default 1800)")
-    status.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
-    status.add_argument("--output", choices=["text", "json"], default="text")
-    status.add_argument("--diagnose", action="store_true",
-                        help="walk request → Kratix Work → Application → pods → kubeconfig and name the first "
-                             "broken link")
-    status.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
-    status.add_argument("--context", help="kubeconfig context (default: the current one)")
-    status.set_defaults(func=_cmd_status)
-
-
-def _cmd_completion(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from .completion import completion_script
-
-    sys.stdout.write(completion_script(args.shell, parser))
-    return 0
-
-
-def _cmd_list(args: argparse.Namespace) -> int:
-    from .status_cli import run_list
-
-    return run_list(args)
-
-
-def _add_list_command(sub: Any) -> None:
-    command = sub.add_parser(
-        "list", help="every tenant: phase, ready pods, API endpoint, preset and age",
-        epilog="examples:\n  vcluster-platform list\n  vcluster-platform list -n platform-requests -o json\n"
-               "exit codes: 0 listed (also when there is none), 2 the cluster cannot be read",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    command.add_argument("-n", "--namespace", help="only this namespace's requests (default: every namespace)")
-    command.add_argument("-o", "--output", choices=["table", "json", "yaml"], default="table")
-    command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
-    command.add_argument("--context", help="kubeconfig context (default: the current one)")
-    command.set_defaults(func=_cmd_list)
-
-
-def _cmd_create(args: argparse.Namespace) -> int:
-    from .create_cli import run_create
-
-    return run_create(args)
-
-
-def _add_create_command(sub: Any) -> None:
-    command = sub.add_parser(
-        "create", help="a new tenant: answer prompts (on a terminal) or give flags; validated as the pipeline does",
-        epilog="examples:\n  vcluster-platform create team-a-dev                  # asks, writes ./team-a-dev.yaml\n"
-               "  vcluster-platform create ci --preset dev --hostname ci.integratn.tech --file requests/ci.yaml\n"
-               "  vcluster-platform create ci --set vcluster.coredns.replicas=2 --apply --wait\n"
-               "exit codes: 0 written or applied (--wait: Ready), 1 Failed or --wait timed out, 2 invalid "
-               "request or a name taken", formatter_class=argparse.RawDescriptionHelpFormatter)
-    command.add_argument("name", help="the tenant's name (a DNS label of at most 38 characters)")
-    command.add_argument("-n", "--namespace", default="platform-requests",
-                         help="namespace of the request (default: platform-requests, the admins'; a tenant's "
-                              "own namespace for a tenant)")
-    command.add_argument("--preset", help="dev or prod")
-    command.add_argument("--replicas", help="control-plane replicas")
-    command.add_argument("--hostname", help="API hostname")
-    command.add_argument("--subnet", help="subnet the API's VIP comes from")
-    command.add_argument("--isolation", help="standard or strict")
-    command.add_argument("--persistence", help="yes or no: a persistent volume for the control plane")
-    command.add_argument("--nfs", help="yes or no: NFS egress")
-    command.add_argument("--egress", help="extra egress: name=cidr:port[/protocol],...")
-    command.add_argument("--workload-repo", help="workload Git repository")
-    command.add_argument("--label", help="labels on the ArgoCD cluster: key=value,...")
-    command.add_argument("--set", action="append", metavar="PATH=VALUE",
-                         help="any request field under spec, e.g. vcluster.coredns.replicas=2 (repeatable)")
-    command.add_argument("--no-input", action="store_true", help="never ask, even on a terminal")
-    command.add_argument("--file", help="GitOps: where to write the request (default ./<name>.yaml)")
-    command.add_argument("--apply", action="store_true", help="create it on the cluster instead of a file")
-    command.add_argument("--wait", action="store_true", help="with --apply: follow it until Ready (or Failed)")
-    command.add_argument("--timeout", type=float, default=1800.0, help="with --wait (seconds, default 1800)")
-    command.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
-    command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
-    command.add_argument("--context", help="kubeconfig context (default: the current one)")
-    command.set_defaults(func=_cmd_create)
-
-
-def _cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor_cli import run_doctor
-
-    return run_doctor(args)
-
-
-def _add_doctor_command(sub: Any) -> None:
-    command = sub.add_parser(
-        "doctor", help="check your setup: cluster, CRDs, promises and their images, the status reconciler, "
-                       "your permissions; a fix for each ✗",
-        epilog="exit codes: 0 every check passed, 1 some failed (each with its fix), 2 the cluster cannot be "
-               "reached", formatter_class=argparse.RawDescriptionHelpFormatter)
-    command.add_argument("-n", "--namespace", default="platform-requests",
-                         help="namespace your requests live in, for the permission checks (default: "
-                              "platform-requests)")
-    command.add_argument("-o", "--output", choices=["text", "json"], default="text")
-    command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
-    command.add_argument("--context", help="kubeconfig context (default: the current one)")
-    command.set_defaults(func=_cmd_doctor)
-
-
-def _cmd_delete(args: argparse.Namespace) -> int:
-    from .delete_cli import run_delete
-
-    return run_delete(args)
-
-
-def _add_delete_command(sub: Any) -> None:
-    command = sub.add_parser(
-        "delete", help="delete a tenant after showing what goes with it (its volumes' data included)",
-        epilog="examples:\n  vcluster-platform delete media --file requests/media.yaml   # GitOps: remove the file\n"
-               "  vcluster-platform delete media --apply --yes --wait           # from the cluster, for scripts\n"
-               "exit codes: 0 deleted; 1 not confirmed or --wait timed out; 2 no such request or file, refused "
-               "access, or no confirmation possible (not a terminal and no --yes)",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    command.add_argument("name", help="the request's name")
-    command.add_argument("-n", "--namespace", default="platform-requests",
-                         help="namespace of the request (default: platform-requests)")
-    command.add_argument("--file", help="GitOps: the request file to remove (default ./<name>.yaml)")
-    command.add_argument("--apply", action="store_true", help="delete the request from the cluster instead")
-    command.add_argument("--yes", action="store_true", help="do not ask (scripts)")
-    command.add_argument("--wait", action="store_true", help="with --apply: until the request is gone")
-    command.add_argument("--timeout", type=float, default=900.0, help="with --wait (seconds, default 900)")
-    command.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
-    command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
-    command.add_argument("--context", help="kubeconfig context (default: the current one)")
-    command.set_defaults(func=_cmd_delete)
-
-
-def _cmd_sync(args: argparse.Namespace) -> int:
-    from .sync_cli import run_sync
-
-    return run_sync(args)
-
-
-def _add_sync_command(sub: Any) -> None:
-    command = sub.add_parser(
-        "sync", help="re-run a tenant's pipeline and ask ArgoCD to sync its Applications (control plane first)",
-        epilog="examples:\n  vcluster-platform sync media --wait\n  vcluster-platform sync media --only argocd\n"
-               "exit codes: 0 asked (--wait: done and succeeded), 1 a sync failed or --wait timed out, 2 no such "
-               "request, access refused or the cluster cannot be read",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    command.add_argument("name", help="the request's name")
-    command.add_argument("-n", "--namespace", default="platform-requests",
-                         help="namespace of the request (default: platform-requests)")
-    command.add_argument("--only", dest="what", choices=["pipeline", "argocd"], default="all",
-                         help="only re-run the pipeline, or only sync the Applications (default: both)")
-    command.add_argument("--wait", action="store_true", help="follow each step until it is done")
-    command.add_argument("--timeout", type=float, default=900.0, help="with --wait (seconds, default 900)")
-    command.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
-    command.add_argument("--kubeconfig", help="kubeconfig file (default: as kubectl)")
-    command.add_argument("--context", help="kubeconfig context (default: the current one)")
-    command.set_defaults(func=_cmd_sync)
-
-
-def _cmd_kubeconfig(args: argparse.Namespace) -> int:
-    from .kubeconfig_cli import run_kubeconfig
-
-    return run_kubeconfig(args)
-
-
-def _add_kubeconfig_command(sub: Any) -> None:
-    """kubeconfig: a tenant's kubeconfig from the Secret its status names (its module loads only when it runs)."""
-    command = sub.add_parser(
-        "kubeconfig", help="get a tenant's kubeconfig: a file with mode 0600, stdout, or merged into yours",
-        epilog="examples:\n  vcluster-platform kubeconfig media            # ~/.kube/media.yaml\n"
-               "  vcluster-platform kubeconfig media --merge    # context media in your kubeconfig\n"
-               "  vcluster-platform kubeconfig media -o -       # print it\n"
-               "exit codes: 0 written; 1 not there yet (the tenant is not Ready or its Secret not synced); "
-               "2 no such request, access refused, or an unreadable kubeconfig",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    command.add_argument("name", help="the request's name")
-    command.add_argument("-n", "--namespace", default="platform-requests",
-                         help="namespace of the request (default: platform-requests)")
-    where = command.add_mutually_exclusive_group()
-    where.add_argument("-o", "--output", help="file to write (default ~/.kube/<context>.yaml); - prints it")
-    where.add_argument("--merge", action="store_true",
-                       help="merge into your kubeconfig (KUBECONFIG's first file, else ~/.kube/config), replacing "
-                            "an older entry of the same name")
-    command.add_argument("--context", dest="context_name", help="context name to use (default: the tenant's name)")
-    command.add_argument("--kubeconfig", help="kubeconfig of the host cluster (default: as kubectl)")
-    command.add_argument("--cluster-context", help="context of the host cluster (default: the current one)")
-    command.set_defaults(func=_cmd_kubeconfig)
 
 
 def _add_render_commands(sub: Any) -> None:
@@ -593,23 +356,6 @@ def _add_check_commands(sub: Any) -> None:
     up.set_defaults(func=_cmd_upgrade_check)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    collecting = gc.isenabled()
-    gc.disable()  # a short command: no collector passes over what it loads (see pipeline.main)
-    try:
-        result: int = args.func(args)
-    except InvalidRequest as exc:
-        print(exc.summary(), file=sys.stderr)
-        return EXIT_INVALID
-    except RenderInvariantError as exc:
-        print(f"internal error in a renderer, please report: {exc}", file=sys.stderr)
-        return EXIT_BUG
-    finally:
-        if collecting:
-            gc.enable()
-    return result
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def add_offline_commands(sub: Any) -> None:
+    _add_render_commands(sub)
+    _add_check_commands(sub)

@@ -19,7 +19,7 @@ from vcluster_status.assess import argocd_state
 from vcluster_status.observation import Obj, Observation, Tenant, kubeconfig_available, tenant_of
 from vcluster_status.observe import all_requests_path, observe, request_path
 
-from .errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
 
 STALE_AFTER = 180.0  # three reconcile intervals: the reconciler is not running, or cannot write
 WORK_API = "platform.kratix.io/v1alpha1"

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
 
 CRDS = (
     ("promises.platform.kratix.io", "Kratix", "install Kratix on the platform cluster"),
@@ -60,7 +60,7 @@ def crd_checks(api: Any) -> list[Check]:
 
 def promise_checks(api: Any) -> list[Check]:
     """Each promise this CLI ships is installed, and its pipelines run the image this CLI's version expects."""
-    from .promises import PROMISES, promise_yaml
+    from ..promises import PROMISES, promise_yaml
 
     out = []
     for promise in PROMISES:

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from .errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
 
 GROUP, VERSION, PLURAL = "platform.integratn.tech", "v1alpha1", "vclusterorchestratorv2s"
 MANAGED_BY = "vcluster.loft.sh/managed-by"
@@ -37,7 +37,7 @@ def doomed_volumes(api: Any, tenant: str, namespace: str) -> tuple[list[str], st
     """(volumes the delete pipeline removes, a note when they cannot be listed)."""
     from kubernetes.client.rest import ApiException
 
-    from .models.names import syncer_managed_by
+    from ..models.names import syncer_managed_by
 
     selector = f"{MANAGED_BY}={syncer_managed_by(tenant, namespace)}"
     try:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from .errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
 
 RECONCILE_LABEL = "kratix.io/manual-reconciliation"
 GROUP, VERSION, PLURAL = "platform.integratn.tech", "v1alpha1", "vclusterorchestratorv2s"

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from .errors import EXIT_INVALID, EXIT_OK, InvalidRequest, Problem
+from ..errors import EXIT_INVALID, EXIT_OK, InvalidRequest, Problem
 
 API_VERSION, KIND = "platform.integratn.tech/v1alpha1", "VClusterOrchestratorV2"
 Obj = dict[str, Any]
@@ -99,7 +99,7 @@ def request_doc(name: str, namespace: str, spec: Obj) -> Obj:
 
 def problems_of(doc: Obj) -> list[Problem]:
     """What the pipeline would refuse in `doc` (empty: it renders)."""
-    from .pipeline.configure import render_request
+    from ..pipeline.configure import render_request
 
     try:
         render_request(doc)
@@ -110,8 +110,8 @@ def problems_of(doc: Obj) -> list[Problem]:
 
 def default_of(path: str, doc: Obj) -> str:
     """The value the request would get for `path` if left empty (what `explain` shows), as text."""
-    from .models import settings_from_document
-    from .models.settings_table import SETTINGS
+    from ..models import settings_from_document
+    from ..models.settings_table import SETTINGS
 
     attr = next((s.attr for s in SETTINGS if s.path == path), None)
     try:
@@ -124,7 +124,7 @@ def default_of(path: str, doc: Obj) -> str:
 
 
 def admin_only(path: str) -> bool:
-    from .trust import ADMIN_ONLY
+    from ..trust import ADMIN_ONLY
 
     return any(path == f.path or path.startswith(f.path + ".") for f in ADMIN_ONLY)
 
@@ -177,7 +177,7 @@ def from_flags(doc: Obj, args: argparse.Namespace) -> bool:
 
 def reserved_fields(doc: Obj) -> list[str]:
     """The admin-only fields `doc` sets, when it is not in an admin namespace (the API server refuses them)."""
-    from .trust import ADMIN_NAMESPACES, ADMIN_ONLY
+    from ..trust import ADMIN_NAMESPACES, ADMIN_ONLY
 
     if doc["metadata"]["namespace"] in ADMIN_NAMESPACES:
         return []
@@ -197,7 +197,7 @@ def apply(doc: Obj, args: argparse.Namespace) -> str:
 
     from platform_common.kube import Conflict, JsonApi, api_client, api_error_text
 
-    from .pipeline.identity import identity_conflicts, identity_of
+    from ..pipeline.identity import identity_conflicts, identity_of
 
     api = JsonApi(api_client(args.kubeconfig, args.context))
     namespace, name = doc["metadata"]["namespace"], doc["metadata"]["name"]
@@ -251,7 +251,7 @@ def run_create(args: argparse.Namespace) -> int:
     if args.apply and args.wait:
         from platform_common.kube import JsonApi, api_client
 
-        from .status_cli import wait_for
+        from .status import wait_for
 
         return wait_for(JsonApi(api_client(args.kubeconfig, args.context)), args)
     return EXIT_OK

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from .errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
 
 REQUESTS = ("platform.integratn.tech", "v1alpha1", "vclusterorchestratorv2s")
 SECRET_KEY = "kubeconfig"
