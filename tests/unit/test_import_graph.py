@@ -49,3 +49,20 @@ def test_every_component_uses_the_shared_package() -> None:
     for package in PRODUCTS:
         if (SRC / package).exists():
             assert any(SHARED in names for names in imported_packages(package).values()), package
+
+
+PUBLIC_STATUS_MODULES = {"vcluster_status", "vcluster_status.contract", "vcluster_status.live"}
+
+
+def test_the_vcluster_product_reads_the_reconciler_through_its_public_modules_only() -> None:
+    """The CLI and the pipeline use `contract` (the fields) and `live` (the view of a cluster); the
+    reconciler's assess/observe/observation modules may change behind them."""
+    offending = {}
+    for path in sorted((SRC / "vcluster_platform").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+            internal = [m for m in modules if m.startswith("vcluster_status") and m not in PUBLIC_STATUS_MODULES]
+            if internal:
+                offending[str(path.relative_to(SRC))] = internal
+    assert offending == {}

@@ -15,9 +15,17 @@ from datetime import UTC, datetime
 from platform_common.clock import seconds_since
 from platform_common.kube import JsonApi, api_client, api_error_text, object_path
 from vcluster_status import contract as c
-from vcluster_status.assess import argocd_state
-from vcluster_status.observation import Obj, Observation, Tenant, kubeconfig_available, tenant_of
-from vcluster_status.observe import all_requests_path, observe, request_path
+from vcluster_status.live import (
+    Obj,
+    Observation,
+    Tenant,
+    all_requests_path,
+    argocd_state,
+    kubeconfig_available,
+    observe,
+    request_path,
+    tenant_of,
+)
 
 from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
 
