@@ -72,7 +72,7 @@ def chart_sources(app: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def render_document(obj: dict[str, Any]) -> list[dict[str, Any]]:
     """What the pipelines render for one request (raises InvalidRequest for bad input)."""
     if obj.get("kind") in ARGOCD_REQUEST_KINDS:
-        from .argocd_pipeline import render_argocd_request
+        from .pipeline.argocd import render_argocd_request
 
         return [render_argocd_request(obj)]
     from .pipeline.configure import render_request
@@ -108,6 +108,6 @@ def shape_problems(document: Document) -> list[Problem]:
 
 def with_promise_outputs(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The objects plus what the argocd-* promises render for the requests among them."""
-    from .argocd_pipeline import render_argocd_request
+    from .pipeline.argocd import render_argocd_request
 
     return objects + [render_argocd_request(o) for o in objects if o.get("kind") in ARGOCD_REQUEST_KINDS]

@@ -83,7 +83,7 @@ def _document_problems(document: Document) -> list[Finding]:
                                               SCHEMA, subject), warning=True))
     problems += _helm_values_problems(obj, subject)
     if obj.get("kind") == "Promise":
-        from .kratix_pipeline import pipeline_problems
+        from .pipeline.kratix_schema import pipeline_problems
 
         problems += [Problem("", NOT_APPLICABLE, p, SCHEMA, subject) for p in pipeline_problems(obj)]
     return [Finding(file, p) for p in problems] + findings

@@ -99,7 +99,7 @@ def baseline_source() -> Path | None:
 
 def import_breakdown() -> list[tuple[str, float]]:
     """Milliseconds of import per top-level package for one configure run's imports (self times summed)."""
-    code = "import vcluster_platform.pipeline.__main__"
+    code = "import vcluster_platform.pipeline.vcluster"
     err = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
                          check=True).stderr
     totals: dict[str, float] = defaultdict(float)

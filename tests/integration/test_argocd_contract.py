@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from conftest import ORCHESTRATOR_EXAMPLES, load, request
 from property.conftest import any_address_plan  # noqa: F401 - an autouse fixture: generated subnets render
 from property.strategies import valid_request
-from vcluster_platform.argocd_pipeline import render_argocd_request
 from vcluster_platform.errors import InvalidRequest
+from vcluster_platform.pipeline.argocd import render_argocd_request
 from vcluster_platform.pipeline.configure import render_request
 from vcluster_platform.schema_store import validate_object
 

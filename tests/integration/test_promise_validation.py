@@ -10,7 +10,7 @@ import yaml
 
 from conftest import REPO, load
 from vcluster_platform.cli import main
-from vcluster_platform.kratix_pipeline import pipeline_problems
+from vcluster_platform.pipeline.kratix_schema import pipeline_problems
 
 PROMISES = sorted((REPO / "promises").glob("*/promise.yaml"))
 

@@ -42,10 +42,10 @@ EXAMPLES = f"""examples:
 def workflows_for(kind: Any) -> tuple[Workflow, Workflow]:
     """(configure, delete) workflows of the pipeline that handles a request kind."""
     if kind in ("ArgoCDProject", "ArgoCDApplication"):
-        from .. import argocd_pipeline
+        from ..pipeline import argocd
 
-        return argocd_pipeline.configure_workflow, argocd_pipeline.delete_workflow
-    from ..pipeline import __main__ as orchestrator
+        return argocd.configure_workflow, argocd.delete_workflow
+    from ..pipeline import vcluster as orchestrator
 
     return orchestrator.configure_workflow, orchestrator.delete_workflow
 

@@ -6,17 +6,16 @@ ArgoCD CRD schemas and the policy gate, written atomically.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from . import API_GROUP, API_VERSION, ARGOCD_NAMESPACE
-from .errors import EXIT_OK, InvalidRequest, Problem
-from .models.argocd import ArgoCDApplicationSpec, ArgoCDProjectSpec, drop_none
-from .models.parse import parse_request
-from .models.reference import model_validator
-from .pipeline.checks import check_objects
-from .pipeline.harness import Invocation, run
-from .pipeline.runtime import KratixDirs, read_input, to_yaml_bytes, write_outputs, write_status
+from .. import API_GROUP, API_VERSION, ARGOCD_NAMESPACE
+from ..errors import EXIT_OK, InvalidRequest, Problem
+from ..models.argocd import ArgoCDApplicationSpec, ArgoCDProjectSpec, drop_none
+from ..models.parse import parse_request
+from ..models.reference import model_validator
+from .checks import check_objects
+from .harness import Invocation, run
+from .runtime import KratixDirs, read_input, to_yaml_bytes, write_outputs, write_status
 
 ARGOCD_API = "argoproj.io/v1alpha1"
 PROMISE_BY_KIND = {"ArgoCDProject": "argocd-project", "ArgoCDApplication": "argocd-application"}
@@ -100,6 +99,3 @@ def main(argv: list[str] | None = None) -> int:
     return run("argocd-promise-pipeline", "Configure or delete one ArgoCDProject or ArgoCDApplication request.",
                configure_workflow, delete_workflow, argv)
 
-
-if __name__ == "__main__":
-    sys.exit(main())
