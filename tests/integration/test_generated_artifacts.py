@@ -11,7 +11,7 @@ import yaml
 from conftest import REPO, SHARED
 from platform_common.generate import write_or_check
 from vcluster_platform import generate
-from vcluster_platform.promises import PROMISES, promise_crd
+from vcluster_platform.generate.promises import PROMISES, promise_crd
 
 
 def test_shared_schemas_are_present() -> None:

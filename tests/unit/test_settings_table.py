@@ -11,9 +11,9 @@ import yaml
 
 from conftest import ORCHESTRATOR_EXAMPLES, SHARED, load, request
 from vcluster_platform.explain import explain_rows
+from vcluster_platform.generate.promises import PROMISES, promise_crd
 from vcluster_platform.models import EffectiveSettings, settings_from_document
 from vcluster_platform.models.settings_table import BY_PATH, GLOBAL_DEFAULTS, PRESETS, SETTINGS, UNSET
-from vcluster_platform.promises import PROMISES, promise_crd
 
 # EffectiveSettings fields that are not settings of the request: identity, what is derived from several
 # settings at once, the platform's own settings (explained as platform.*) and the bookkeeping.

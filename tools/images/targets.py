@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from vcluster_platform.promises import IMAGE_REGISTRY, IMAGE_TAG, PROMISES
+from vcluster_platform.generate.promises import IMAGE_REGISTRY, IMAGE_TAG, PROMISES
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOYMENTS = {"migration-controller": REPO / "deploy" / "vsphere-migration" / "deployment.yaml",

@@ -60,7 +60,7 @@ def crd_checks(api: Any) -> list[Check]:
 
 def promise_checks(api: Any) -> list[Check]:
     """Each promise this CLI ships is installed, and its pipelines run the image this CLI's version expects."""
-    from ..promises import PROMISES, promise_yaml
+    from ..generate.promises import PROMISES, promise_yaml
 
     out = []
     for promise in PROMISES:

@@ -1,4 +1,6 @@
-"""`make generate`: write every generated artifact from the typed models and the upstream schemas.
+"""`make generate` (`python -m vcluster_platform.generate`): build time, never at run time. Writes every
+generated artifact from the typed models and the upstream schemas: the request schemas, the promise files and
+their admission policy (promises.py), and the README's generated tables.
 
 Run with `--check` to fail (exit 1) when a checked-in file differs from a fresh generation.
 """
@@ -8,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import yaml
 from platform_common.crdgen import strict_schema
 from platform_common.generate import REPO, write_or_check
 
-SCHEMA_OUT = Path(__file__).resolve().parent / "schemas"
+SCHEMA_OUT = Path(__file__).resolve().parents[1] / "schemas"
 KUBERNETES_VERSION = "1.34.0"
 CORE_KINDS = {
     "v1/Namespace": "io.k8s.api.core.v1.Namespace",
@@ -138,8 +139,8 @@ def schema_artifacts() -> dict[Path, str]:
 
 
 def _request_table() -> dict[str, Any]:
-    from .models.request import VClusterOrchestratorV2Spec
-    from .models.request_table import request_table
+    from ..models.request import VClusterOrchestratorV2Spec
+    from ..models.request_table import request_table
 
     return request_table(VClusterOrchestratorV2Spec)
 
@@ -149,7 +150,7 @@ README = REPO / "README.md"
 
 def platform_settings_table() -> str:
     """The README's table of platform-level settings, from the one place they are declared."""
-    from .models.platform import PLATFORM_ENV, PlatformSettings, env_text
+    from ..models.platform import PLATFORM_ENV, PlatformSettings, env_text
 
     defaults = PlatformSettings()
     rows = ["| variable | default | meaning |", "|---|---|---|"]
@@ -162,7 +163,7 @@ def platform_settings_table() -> str:
 
 def request_settings_table() -> str:
     """The README's table of request settings: path, default, dev and prod values, from the settings table."""
-    from .models.settings_table import SETTINGS, UNSET
+    from ..models.settings_table import SETTINGS, UNSET
 
     def cell(value: object) -> str:
         if value is UNSET or value is None:
@@ -180,7 +181,7 @@ def request_settings_table() -> str:
 
 
 def trust_model_table() -> str:
-    from .trust import trust_table
+    from ..trust import trust_table
 
     return trust_table()
 
@@ -205,6 +206,3 @@ def readme_artifact() -> dict[Path, str]:
 def main(argv: list[str] | None = None) -> int:
     return write_or_check(argv, schema_artifacts, __doc__ or "")
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,14 +13,14 @@ from pydantic import BaseModel
 from platform_common.crdgen import crd, strict_schema
 from platform_common.yamlio import dump
 
-from . import API_GROUP, API_VERSION, PROMISE_NAME
-from .models.argocd import ArgoCDApplicationSpec, ArgoCDProjectSpec
-from .models.boundary import reserved_cluster_labels
-from .models.platform import PlatformSettings, platform_env_defaults
-from .models.request import VClusterOrchestratorV2Spec
-from .trust import admission_objects
+from .. import API_GROUP, API_VERSION, PROMISE_NAME
+from ..models.argocd import ArgoCDApplicationSpec, ArgoCDProjectSpec
+from ..models.boundary import reserved_cluster_labels
+from ..models.platform import PlatformSettings, platform_env_defaults
+from ..models.request import VClusterOrchestratorV2Spec
+from ..trust import admission_objects
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 IMAGE_REGISTRY = os.environ.get("PIPELINE_IMAGE_REGISTRY", "ghcr.io/integratn/platform")
 IMAGE_TAG = os.environ.get("PIPELINE_IMAGE_TAG", "v0.1.0")
 PIPELINE_SECURITY_CONTEXT = {
