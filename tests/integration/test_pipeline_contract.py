@@ -204,3 +204,19 @@ def test_an_argocd_url_that_is_not_a_url_is_refused_with_its_variable(tmp_path: 
     assert result.returncode == 2
     assert "env VCLUSTER_PLATFORM_ARGOCD_URL" in result.stderr and "allowed: an http(s) URL" in result.stderr
     assert not list((root / "output").rglob("*.yaml"))
+
+
+def test_render_of_a_file_stays_offline_even_with_a_kubeconfig(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """`vcluster-platform render` never reaches for a cluster: a KUBECONFIG that points nowhere changes nothing
+    (the pipeline's one-tenant-per-name check runs only in a Kratix run)."""
+    from vcluster_platform.cli import render_to
+
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-such-kubeconfig"))
+    source = tmp_path / "media.yaml"
+    source.write_text(yaml.safe_dump(request("media")))
+    assert render_to(source, tmp_path / "out") == 0
+    (tmp_path / "kratix").mkdir()
+    root = _tree(tmp_path / "kratix", request("media"))
+    result = _run(root, "configure", extra_env={"KUBECONFIG": str(tmp_path / "no-such-kubeconfig")})
+    assert result.returncode == 1 and "cannot list vclusterorchestratorv2s" in result.stderr

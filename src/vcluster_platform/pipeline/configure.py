@@ -52,9 +52,12 @@ def render_request(doc: dict[str, Any]) -> tuple[EffectiveSettings, list[dict[st
 
 
 def run_configure(dirs: KratixDirs) -> None:
+    """One configure run. In a Kratix run (the request is input/object.yaml) the tenant's name is checked
+    against the cluster's other requests; the CLI's `render` of a file of its own stays offline."""
     doc = read_input(dirs)
     settings, objects = render_request(doc)
-    check_identity(settings, doc)
+    if dirs.request_file is None:
+        check_identity(settings, doc)
     warnings, advisories = reference_warnings(settings, objects), etcd_auth_warnings(settings)
     for warning in warnings + advisories:
         print(f"warning: {warning}", file=sys.stderr)
