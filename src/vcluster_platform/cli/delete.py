@@ -22,15 +22,13 @@ from typing import Any
 
 import yaml
 
+from vcluster_status.contract import GROUP, PLURAL
+from vcluster_status.live import request_path
+
 from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+from ..pipeline.delete import MANAGED_BY_LABEL
 
-GROUP, VERSION, PLURAL = "platform.integratn.tech", "v1alpha1", "vclusterorchestratorv2s"
-MANAGED_BY = "vcluster.loft.sh/managed-by"
 Obj = dict[str, Any]
-
-
-def request_path(namespace: str, name: str) -> str:
-    return f"/apis/{GROUP}/{VERSION}/namespaces/{namespace}/{PLURAL}/{name}"
 
 
 def doomed_volumes(api: Any, tenant: str, namespace: str) -> tuple[list[str], str]:
@@ -39,7 +37,7 @@ def doomed_volumes(api: Any, tenant: str, namespace: str) -> tuple[list[str], st
 
     from ..models.names import syncer_managed_by
 
-    selector = f"{MANAGED_BY}={syncer_managed_by(tenant, namespace)}"
+    selector = f"{MANAGED_BY_LABEL}={syncer_managed_by(tenant, namespace)}"
     try:
         volumes = api.items("/api/v1/persistentvolumes", selector)
     except ApiException as exc:

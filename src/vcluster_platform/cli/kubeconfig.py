@@ -21,19 +21,14 @@ from typing import Any
 
 import yaml
 
-from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+from vcluster_status.contract import GROUP, KIND, PLURAL
+from vcluster_status.live import request_path
 
-REQUESTS = ("platform.integratn.tech", "v1alpha1", "vclusterorchestratorv2s")
+from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+from .access import Refusal
+
 SECRET_KEY = "kubeconfig"
 Obj = dict[str, Any]
-
-
-class Refusal(Exception):
-    """A message for the user and the exit code it ends with."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _read(api: Any, path: str, what: str, permission: str) -> Obj | None:
@@ -54,10 +49,8 @@ def _read(api: Any, path: str, what: str, permission: str) -> Obj | None:
 
 def locate(api: Any, namespace: str, name: str) -> tuple[Obj, str, str]:
     """(request, namespace of the kubeconfig Secret, its name) from the request's status contract."""
-    group, version, plural = REQUESTS
-    request = _read(api, f"/apis/{group}/{version}/namespaces/{namespace}/{plural}/{name}",
-                    f"VClusterOrchestratorV2 {namespace}/{name}",
-                    f"get on {plural}.{group} in namespace {namespace}")
+    request = _read(api, request_path(namespace, name), f"{KIND} {namespace}/{name}",
+                    f"get on {PLURAL}.{GROUP} in namespace {namespace}")
     if request is None:
         raise Refusal(f"no VClusterOrchestratorV2 {namespace}/{name} (list them: vcluster-platform status -n "
                       f"{namespace})", EXIT_INVALID)

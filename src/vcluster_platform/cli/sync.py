@@ -19,18 +19,16 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from platform_common.kube import object_path
+from vcluster_status.contract import GROUP, PLURAL
+from vcluster_status.live import request_path
+
 from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+from .access import Refusal
 
 RECONCILE_LABEL = "kratix.io/manual-reconciliation"
-GROUP, VERSION, PLURAL = "platform.integratn.tech", "v1alpha1", "vclusterorchestratorv2s"
-ARGO = ("argoproj.io", "v1alpha1", "applications")
+ARGO_API = "argoproj.io/v1alpha1"
 Obj = dict[str, Any]
-
-
-class Refusal(Exception):
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _call(what: str, permission: str, call: Callable[[], Any]) -> Any:
@@ -46,13 +44,8 @@ def _call(what: str, permission: str, call: Callable[[], Any]) -> Any:
         raise Refusal(f"{what} failed ({api_error_text(exc)}){needs}", EXIT_INVALID) from None
 
 
-def request_path(namespace: str, name: str) -> str:
-    return f"/apis/{GROUP}/{VERSION}/namespaces/{namespace}/{PLURAL}/{name}"
-
-
 def application_path(namespace: str, name: str) -> str:
-    group, version, plural = ARGO
-    return f"/apis/{group}/{version}/namespaces/{namespace}/{plural}/{name}"
+    return object_path(ARGO_API, "applications", namespace, name)
 
 
 def rerun_pipeline(api: Any, namespace: str, name: str) -> str:
