@@ -52,7 +52,7 @@ def render(tmp_path: Path) -> Any:
 
 # --- real servers (tools/testenv): started once per session, on first use, and always stopped ---------------
 
-REAL_API_FIXTURES = {"kube_cluster", "vcsim_factory"}
+REAL_API_FIXTURES = {"kube_cluster", "vcsim_factory", "etcd_binaries"}
 SKIP_REAL_API = os.environ.get("SKIP_REAL_API") == "1"
 
 
@@ -69,6 +69,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.realapi)
             if SKIP_REAL_API:
                 item.add_marker(pytest.mark.skip(reason="SKIP_REAL_API=1"))
+
+
+@pytest.fixture(scope="session")
+def etcd_binaries() -> dict[str, Path]:
+    """etcd, etcdctl and etcdutl built from the Go module proxy (tools/testenv)."""
+    from testenv.processes import binary
+
+    return {name: binary(name) for name in ("etcd", "etcdctl", "etcdutl")}
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ def explain_rows(s: EffectiveSettings) -> list[dict[str, Any]]:
     """Every setting of the table, in its order, with its value, where it came from and the preset's value."""
     rows = []
     for setting in SETTINGS:
-        value = getattr(s, setting.attr)
+        value = getattr(s, setting.attr) if setting.attr else s.value(setting.path)
         rows.append({"setting": setting.path, "value": plain(value),
                      "source": s.sources[setting.path], "presetValue": PRESETS[s.preset].get(setting.path)})
     return rows + platform_rows(s)

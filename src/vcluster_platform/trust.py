@@ -83,6 +83,8 @@ ADMIN_ONLY = (
     AdminOnly("vcluster.podSecurity", "privileged pods on the host", tenant_values=("baseline", "restricted")),
     AdminOnly("networkPolicies.nfsCIDR", "where NFS egress may go (the platform's NFS ranges otherwise)"),
     AdminOnly("networkPolicies.nfsCidr", "where NFS egress may go (the platform's NFS ranges otherwise)"),
+    AdminOnly("backup.destination.nfs", "which NFS export the host mounts for the snapshots (a claim of the "
+                                        "tenant's own, or the platform's, otherwise)"),
 )
 VALUE_PATHS = (
     ValuePaths("vcluster.helmOverrides", TENANT_HELM_VALUES, "chart values reach host RBAC, host syncing, "

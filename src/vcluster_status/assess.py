@@ -18,7 +18,7 @@ from typing import Any
 from platform_common.clock import seconds_since, stamp
 
 from . import contract as c
-from .observation import Obj, Observation, Tenant, kubeconfig_available
+from .observation import Obj, Observation, Tenant, backup_health, kubeconfig_available
 
 
 @dataclass(frozen=True)
@@ -156,15 +156,19 @@ def live_conditions(verdict: Verdict, obs: Observation | None, previous: list[Ob
     ]
 
 
-def health_of(obs: Observation, down_since: str | None) -> Obj:
+def health_of(obs: Observation, down_since: str | None, tenant: Tenant, now: datetime) -> Obj:
     workloads: Obj = {"ready": obs.pods.ready, "total": obs.pods.total}
     if obs.pods.crash_looping:
         workloads["crashLooping"] = list(obs.pods.crash_looping)
     if down_since:
         workloads["majorityDownSince"] = down_since
     argo = argocd_state(obs.application)
-    return {"argocd": {"syncStatus": argo["syncStatus"], "healthStatus": argo["healthStatus"]},
-            "workloads": workloads, "subApps": sub_app_health(obs.sub_apps)}
+    health: Obj = {"argocd": {"syncStatus": argo["syncStatus"], "healthStatus": argo["healthStatus"]},
+                   "workloads": workloads, "subApps": sub_app_health(obs.sub_apps)}
+    backup = backup_health(tenant, obs.backup, now.timestamp())
+    if backup is not None:
+        health["backup"] = backup
+    return health
 
 
 def assess(request: Obj, tenant: Tenant | None, obs: Observation | None, now: datetime,
@@ -178,7 +182,7 @@ def assess(request: Obj, tenant: Tenant | None, obs: Observation | None, now: da
         age = seconds_since(request["metadata"].get("creationTimestamp"), now)
         verdict = decide(tenant, obs, previous, age, seconds_since(down_since, now), timing)
         if obs.application is not None and obs.namespace_exists:
-            live["health"] = health_of(obs, down_since)
+            live["health"] = health_of(obs, down_since, tenant, now)
     elif verdict is None:
         verdict = Verdict(c.UNKNOWN, "the tenant could not be observed")
     first_ready = previous.get("firstReadyTime") or (stamp(now) if verdict.phase == c.READY else None)

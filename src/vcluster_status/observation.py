@@ -20,6 +20,8 @@ class Tenant:
     application_namespace: str
     kubeconfig_secret: str
     api_endpoint: str
+    backup_cronjob: str = ""  # the etcd snapshot CronJob, when the tenant has backups
+    backup_max_age: int = 0  # seconds the last good snapshot may be old before it is stale
 
     @property
     def key(self) -> str:
@@ -35,12 +37,14 @@ def tenant_of(request: Obj) -> Tenant | None:
         return None
     meta = request["metadata"]
     credentials = status.get("credentials") or {}
+    backup = status.get("backup") or {}
     return Tenant(
         request_namespace=meta["namespace"], request_name=meta["name"],
         vcluster=str(vcluster.get("name") or meta["name"]), namespace=str(vcluster["namespace"]),
         application=str(application), application_namespace=str(status.get("applicationNamespace") or "argocd"),
         kubeconfig_secret=str(credentials.get("kubeconfigSecret") or status.get("kubeconfigSecret") or ""),
         api_endpoint=str((status.get("endpoints") or {}).get("api") or vcluster.get("endpoint") or ""),
+        backup_cronjob=str(backup.get("cronJob") or ""), backup_max_age=int(backup.get("maxAgeSeconds") or 0),
     )
 
 
@@ -60,6 +64,32 @@ class Observation:
     pods: PodCounts = PodCounts()
     kubeconfig: Obj | None = None  # the ExternalSecret that materialises the kubeconfig Secret
     sub_apps: list[Obj] = field(default_factory=list)
+    backup: Obj | None = None  # the etcd snapshot CronJob
+
+
+def backup_health(tenant: Tenant, cronjob: Obj | None, now_epoch: float) -> Obj | None:
+    """The last good snapshot and whether it is too old (counted from the CronJob's creation until the first
+    success); None when the tenant has no backups."""
+    if not tenant.backup_cronjob:
+        return None
+    if cronjob is None:
+        return {"cronJob": tenant.backup_cronjob, "stale": True, "message": "the backup CronJob does not exist"}
+    status = cronjob.get("status") or {}
+    last = status.get("lastSuccessfulTime")
+    since = last or cronjob["metadata"].get("creationTimestamp")
+    age = now_epoch - epoch(since) if since else float("inf")
+    health: Obj = {"cronJob": tenant.backup_cronjob, "lastSuccessfulTime": last, "since": since,
+                   "lastScheduleTime": status.get("lastScheduleTime"), "stale": age > tenant.backup_max_age}
+    if health["stale"]:
+        health["message"] = ("no snapshot has succeeded yet" if not last else "the last good snapshot is older "
+                             f"than {tenant.backup_max_age // 3600} h (twice the schedule's longest gap)")
+    return health
+
+
+def epoch(stamp: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 def pod_counts(pods: list[Obj]) -> PodCounts:

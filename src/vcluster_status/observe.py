@@ -67,5 +67,9 @@ def observe(api: JsonApi, tenant: Tenant, applications: Lister | None = None) ->
     list_applications = applications or (lambda ns: api.items(object_path(ARGOCD_API, "applications", ns),
                                                                cached=True))
     apps = list_applications(tenant.application_namespace)
+    backup = None
+    if tenant.backup_cronjob:
+        cronjobs = api.items(object_path("batch/v1", "cronjobs", tenant.namespace), cached=True)
+        backup = next((j for j in cronjobs if j["metadata"]["name"] == tenant.backup_cronjob), None)
     return Observation(namespace_exists=True, application=application, pods=pod_counts(pods),
-                       kubeconfig=kubeconfig, sub_apps=[a for a in apps if is_sub_app(a, tenant)])
+                       kubeconfig=kubeconfig, sub_apps=[a for a in apps if is_sub_app(a, tenant)], backup=backup)

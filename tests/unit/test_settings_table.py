@@ -18,16 +18,26 @@ from vcluster_platform.models.settings_table import BY_PATH, GLOBAL_DEFAULTS, PR
 # EffectiveSettings fields that are not settings of the request: identity, what is derived from several
 # settings at once, the platform's own settings (explained as platform.*) and the bookkeeping.
 NOT_SETTINGS = {"request_name", "request_namespace", "name", "backing_store_values", "values_schema_version",
-                "platform", "reconcile_at", "base_domain", "sources"}
+                "platform", "reconcile_at", "base_domain", "sources", "declared"}
 REQUESTS = [*ORCHESTRATOR_EXAMPLES, SHARED / "examples" / "real" / "vcluster-media.yaml"]
 
 
 def test_every_effective_setting_is_declared_once_and_only_settings_are() -> None:
     fields = {f.name for f in dataclasses.fields(EffectiveSettings)} - NOT_SETTINGS
-    attrs = [s.attr for s in SETTINGS]
+    attrs = [s.attr for s in SETTINGS if not s.declared_attrs]
     paths = [s.path for s in SETTINGS]
     assert sorted(attrs) == sorted(fields)
     assert len(set(attrs)) == len(attrs) and len(set(paths)) == len(paths)
+
+
+@pytest.mark.parametrize("path", REQUESTS, ids=lambda p: p.stem)
+def test_a_field_declared_in_the_request_model_is_a_setting_with_a_value(path: Path) -> None:
+    """declare.Default rows: no EffectiveSettings attribute, a value by path for every request."""
+    declared = [s for s in SETTINGS if s.declared_attrs]
+    assert {s.path for s in declared} >= {"backup.enabled", "backup.schedule", "backup.retention"}
+    assert all(s.attr == "" for s in declared)
+    settings = settings_from_document(load(path))
+    assert set(settings.declared) == {s.path for s in declared}
 
 
 def crd_spec_schema() -> dict[str, Any]:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the test servers (kube-apiserver, etcd, vcsim) and helm (the chart-level checks) from pinned Go modules
+# Builds the test servers (kube-apiserver, etcd, vcsim), etcdctl and etcdutl (the backup proof) and helm (the chart-level checks) from pinned Go modules
 # with the local Go toolchain.
 #
 # Binaries go to $TESTENV_DIR/bin (default .cache/testenv/bin, git-ignored); the Go module and build caches
@@ -20,6 +20,8 @@ kube_ldflags+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-
 # name  module-dir  package  ldflags
 targets=(
   "etcd|etcd|go.etcd.io/etcd/server/v3|-s -w"
+  "etcdctl|etcd|go.etcd.io/etcd/etcdctl/v3|-s -w"
+  "etcdutl|etcd|go.etcd.io/etcd/etcdutl/v3|-s -w"
   "kube-apiserver|kube-apiserver|k8s.io/kubernetes/cmd/kube-apiserver|$kube_ldflags"
   "vcsim|vcsim|.|-s -w"
   "helm|helm|helm.sh/helm/v4/cmd/helm|-s -w"
@@ -35,7 +37,8 @@ for target in "${targets[@]}"; do
   if [[ -x "$binary" && "$(cat "$binary.stamp" 2>/dev/null)" == "$stamp" ]]; then
     continue
   fi
-  echo "testenv: building $name from $(awk '/^require [^(]/ && !/indirect/ {print $2"@"$3}' "$module/go.mod") (first build takes minutes)"
+  version=$(cd "$module" && go list -m -f '{{.Version}}' "$(go list -f '{{.Module.Path}}' "$package")" 2>/dev/null || true)
+  echo "testenv: building $name from $package ${version:-} (first build takes minutes)"
   start=$SECONDS
   (cd "$module" && go build -trimpath -ldflags "$ldflags" -o "$binary.partial" "$package")
   mv "$binary.partial" "$binary"

@@ -31,6 +31,7 @@ CORE_KINDS = {
     "rbac.authorization.k8s.io/v1/RoleBinding": "io.k8s.api.rbac.v1.RoleBinding",
     "batch/v1/Job": "io.k8s.api.batch.v1.Job",
     "batch/v1/CronJob": "io.k8s.api.batch.v1.CronJob",
+    "v1/PersistentVolumeClaim": "io.k8s.api.core.v1.PersistentVolumeClaim",
     "networking.k8s.io/v1/NetworkPolicy": "io.k8s.api.networking.v1.NetworkPolicy",
 }
 UPSTREAM_CRDS = {
@@ -163,7 +164,10 @@ def platform_settings_table() -> str:
 
 def request_settings_table() -> str:
     """The README's table of request settings: path, default, dev and prod values, from the settings table."""
-    from ..models.settings_table import SETTINGS, UNSET
+    from ..models.settings_table import SETTINGS, UNSET, declared_settings
+
+    # the declared rows from the models as they are now, not from the table on disk, so one run converges
+    table = (*(s for s in SETTINGS if not s.declared_attrs), *declared_settings(_request_table()))
 
     def cell(value: object) -> str:
         if value is UNSET or value is None:
@@ -173,7 +177,7 @@ def request_settings_table() -> str:
         return f"`{str(value).lower() if isinstance(value, bool) else value}`"
 
     rows = ["| `spec.` setting | default | dev | prod | meaning |", "|---|---|---|---|---|"]
-    for s in SETTINGS:
+    for s in table:
         default = f"{cell(s.default)} ({s.derived})" if s.derived and s.default is not UNSET else \
             (s.derived if s.derived else cell(s.default))
         rows.append(f"| `{s.path}` | {default} | {cell(s.dev)} | {cell(s.prod)} | {s.help} |")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidRequest, Problem
 from ..sync_script import script_digest
 from .backing_store import resolve_backing_store
+from .backup import resolve_backup
 from .boundary import boundary_problems
 from .names import is_dns1123_subdomain, syncer_managed_by
 from .platform import PlatformSettings, in_pools
@@ -138,7 +139,12 @@ class EffectiveSettings:
     extra_egress: tuple[EgressRule, ...]
     platform: PlatformSettings
     reconcile_at: str
+    declared: dict[str, Any]  # settings declared in the request model, by request path (declare.Default)
     sources: dict[str, str] = field(compare=False)
+
+    def value(self, path: str) -> Any:
+        """A setting declared in the request model, by its request path (e.g. "backup.retention")."""
+        return self.declared[path]
 
     @property
     def internal_url(self) -> str:
@@ -258,6 +264,7 @@ def resolve(
     values.update(_hostname(r, spec, annotations or {}, platform, problems))
     exposure = _exposure(r, spec.exposure, values, platform, problems)
     network = _network(r, spec.network_policies, values, platform, problems)
+    resolve_backup(r, spec, values["declared"], store.kind, platform, problems)
     if problems:
         raise InvalidRequest(problems)
     settings = EffectiveSettings(
@@ -292,11 +299,16 @@ def picked(r: _Resolver, spec: Any) -> dict[str, Any]:
     """Every setting the table resolves by itself (not `derived`): the request's value, else the preset's,
     else the global default, keyed by EffectiveSettings attribute."""
     values: dict[str, Any] = {}
+    declared: dict[str, Any] = {}
     for setting in SETTINGS:
         if setting.derived:
             continue
         value = r.pick(setting.path, _get(spec, *setting.spec_attrs))
-        values[setting.attr] = setting.convert(value) if setting.convert else value
+        if setting.declared_attrs:
+            declared[setting.path] = value
+        else:
+            values[setting.attr] = setting.convert(value) if setting.convert else value
+    values["declared"] = declared
     return values
 
 

@@ -38,7 +38,7 @@ class _Unsure(Exception):
 
 
 @cache
-def _table() -> dict[str, Any]:
+def table_data() -> dict[str, Any]:
     table: dict[str, Any] = json.loads(TABLE_FILE.read_text(encoding="utf-8"))
     return table
 
@@ -50,7 +50,7 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 def validate_fast(spec: Any, model: str | None = None) -> Record | None:
     """The validated spec, or None when the reference validator must decide."""
-    table = _table()
+    table = table_data()
     try:
         return _model(table["models"], model or table["root"], spec)
     except _Unsure:

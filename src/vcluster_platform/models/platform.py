@@ -101,6 +101,7 @@ class PlatformSettings:
     image_registries: tuple[str, ...] = ("ghcr.io", "registry.k8s.io")
     connect_hosts: tuple[str, ...] = ("http://onepassword-connect.onepassword.svc.cluster.local:8080",)
     job_image: str = SYNC_IMAGE  # the platform's own Jobs (kubeconfig sync, etcd certificate merge)
+    backup_storage_class: str = "config-nfs-client"  # the claim for a tenant's etcd snapshots (NFS-backed here)
 
     @property
     def helm_values_object(self) -> dict[str, Any]:
@@ -174,6 +175,10 @@ PLATFORM_ENV: dict[str, tuple[str, str, str]] = {
     "VCLUSTER_PLATFORM_JOB_IMAGE": (
         "job_image", "image", "image of the platform's own Jobs (kubeconfig sync, etcd certificate merge): a "
                               "Python 3.11 image pinned by tag or, better, by digest (name@sha256:...)"),
+    "VCLUSTER_PLATFORM_BACKUP_STORAGE_CLASS": (
+        "backup_storage_class", "text", "StorageClass of the claim the platform creates for a tenant's etcd "
+                                        "snapshots when its request names no backup destination; empty: the "
+                                        "cluster default"),
     "VCLUSTER_PLATFORM_CLUSTER_ANNOTATIONS": (
         "cluster_annotations", "pairs", "annotations on every ArgoCD cluster secret (key=value,...), e.g. the "
                                         "add-on and workload repositories the ApplicationSets read"),

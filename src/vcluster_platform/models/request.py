@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AfterValidator, AliasChoices, Field, field_validator
 
 from .base import (
     DnsLabel,
@@ -19,8 +19,15 @@ from .base import (
     RequestModel,
     StringMap,
 )
+from .declare import Default
 from .names import TENANT_NAME_MAX
-from .rules import K8S_VERSION_PATTERN, check_sync_options, check_tenant_name, check_unique_names
+from .rules import (
+    K8S_VERSION_PATTERN,
+    check_schedule,
+    check_sync_options,
+    check_tenant_name,
+    check_unique_names,
+)
 
 Preset = Literal["dev", "prod"]
 IsolationMode = Literal["standard", "strict"]
@@ -237,6 +244,45 @@ class NetworkPolicies(RequestModel):
     _unique_names = field_validator("extra_egress")(check_unique_names)
 
 
+CronSchedule = Annotated[str, AfterValidator(check_schedule), Field(max_length=100)]
+
+
+class BackupClaim(RequestModel):
+    claim_name: DnsSubdomain = Field(description="An existing PersistentVolumeClaim in the tenant's namespace.")
+
+
+class BackupNfs(RequestModel):
+    server: IPv4Address = Field(description="NFS server address, inside the platform's NFS ranges.")
+    path: str = Field(pattern=r"^/[A-Za-z0-9._/-]*$", max_length=255,
+                      description="Exported directory; the snapshots go to <path>/<name>.")
+
+
+class BackupDestination(RequestModel):
+    persistent_volume_claim: BackupClaim | None = Field(None, description="A claim the tenant already has.")
+    nfs: BackupNfs | None = Field(None, description="An NFS export (a platform admin's choice).")
+
+
+class Backup(RequestModel):
+    """Snapshots of a deployed etcd, verified before they are kept under dated names."""
+
+    enabled: Annotated[bool | None, Default(
+        "nightly snapshots of a deployed etcd", dev=False, prod=True,
+        derived="request, else preset; off for the embedded database")] = Field(
+        None, description="Snapshot the deployed etcd on a schedule (default: on in the prod preset). The embedded "
+        "database cannot be snapshotted this way: enabling it there is refused.")
+    schedule: Annotated[CronSchedule | None, Default("when snapshots are taken (cron, UTC)",
+                                                     default="30 2 * * *")] = Field(
+        None, description="Cron schedule of the snapshots, at most hourly (default 30 2 * * *, nightly).")
+    retention: Annotated[int | None, Default("snapshots kept", default=7)] = Field(
+        None, ge=1, le=90, description="How many snapshots are kept; older ones are pruned (default 7).")
+    volume_size: Annotated[Quantity | None, Default("size of the platform's backup volume", default="10Gi")] = Field(
+        None, description="Size of the claim the platform creates for the snapshots when no destination is given.")
+    destination: Annotated[BackupDestination | None, Default(
+        "where snapshots go", derived="request, else a claim <name>-etcd-backups of the platform's backup "
+                                      "StorageClass")] = Field(
+        None, description="One of persistentVolumeClaim or nfs (default: a claim the platform creates).")
+
+
 class VClusterOrchestratorV2Spec(RequestModel):
     """Everything one tenant vCluster needs; only `name` is required."""
 
@@ -252,5 +298,6 @@ class VClusterOrchestratorV2Spec(RequestModel):
     integrations: Integrations | None = None
     argocd_application: ArgoCDApplicationSettings | None = None
     network_policies: NetworkPolicies | None = None
+    backup: Backup | None = None
 
     _name = field_validator("name", mode="after")(check_tenant_name)

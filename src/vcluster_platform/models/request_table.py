@@ -14,6 +14,7 @@ import annotated_types
 from pydantic import AfterValidator, BaseModel, BeforeValidator
 from pydantic.fields import FieldInfo
 
+from .declare import Default
 from .reference import accepted_keys
 from .rules import CHECKS
 
@@ -64,8 +65,13 @@ def _describe_field(model: str, field_name: str, info: FieldInfo, checks: list[s
     required = info.is_required()
     if not required and info.default is not None:
         raise TypeError(f"{model}.{field_name}: only None defaults are described")
-    return {"attr": field_name, "keys": accepted_keys(field_name, info), "required": required,
-            "type": _describe_type(info.annotation, list(info.metadata), models), "checks": checks}
+    declared = [item for item in info.metadata if isinstance(item, Default)]
+    constraints = [item for item in info.metadata if not isinstance(item, Default)]
+    described = {"attr": field_name, "keys": accepted_keys(field_name, info), "required": required,
+                 "type": _describe_type(info.annotation, constraints, models), "checks": checks}
+    if declared:
+        described["setting"] = declared[0].as_table()
+    return described
 
 
 def _describe_type(annotation: Any, metadata: list[Any], models: dict[str, Any]) -> dict[str, Any]:

@@ -134,6 +134,25 @@ def check_named_refs(value: dict[str, str] | None) -> dict[str, str] | None:
     return value
 
 
+MIN_SCHEDULE_GAP_MINUTES = 60
+
+
+def check_schedule(value: str) -> str:
+    """A CronJob schedule that runs at most hourly (a snapshot a minute would load etcd and fill the volume)."""
+    from .cron import CronError, longest_gap, parse
+
+    try:
+        minutes, hours, *_ = parse(value)
+        gap = longest_gap(value)
+    except CronError as exc:
+        raise ValueError(f"is not a cron schedule: {exc}") from None
+    runs_per_hour = len(minutes) if len(hours) > 0 else 0
+    if runs_per_hour > 1 or gap.total_seconds() < MIN_SCHEDULE_GAP_MINUTES * 60:
+        raise ValueError("runs more often than hourly; allowed: at most one run an hour, e.g. '30 2 * * *' "
+                         "(nightly) or '0 */6 * * *'")
+    return value
+
+
 CHECKS: dict[str, Callable[[Any], Any]] = {
     "label": check_label,
     "subdomain": check_subdomain,
@@ -146,4 +165,5 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "quantity": normalize_quantity,
     "pinned_images": check_pinned_images,
     "named_refs": check_named_refs,
+    "schedule": check_schedule,
 }

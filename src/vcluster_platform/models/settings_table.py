@@ -1,6 +1,8 @@
-"""Every setting of a request, declared once: its request path, EffectiveSettings attribute, global default,
-preset values and help. The presets, the defaults, `resolve`, `explain` and the README's settings table are
-derived from this table (type and validation: the request model's field at that path).
+"""Every setting of a request: its request path, EffectiveSettings attribute, global default, preset values and
+help. The presets, the defaults, `resolve`, `explain` and the README's settings table are derived from this
+table (type and validation: the request model's field at that path). Fields declared in the request model
+itself (declare.Default, the `backup` section) join the table from the generated request table, so they are
+written once.
 
 dev memory is 768Mi/1536Mi, not the 512Mi/1Gi of the original v1 docs: that value was OOM-killed in a
 real deployment.
@@ -13,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+
+from .fastparse import table_data
 
 UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
 PRESET_NAMES = ("dev", "prod")
@@ -37,10 +41,11 @@ class Setting:
     prod: Any = UNSET
     derived: str = ""
     convert: Callable[[Any], Any] | None = None
+    declared_attrs: tuple[str, ...] = ()  # a field declared in the request model (declare.Default)
 
     @property
     def spec_attrs(self) -> tuple[str, ...]:
-        return tuple(_snake(segment) for segment in self.path.split("."))
+        return self.declared_attrs or tuple(_snake(segment) for segment in self.path.split("."))
 
     def preset_value(self, preset: str) -> Any:
         value: Any = getattr(self, preset)
@@ -153,8 +158,31 @@ SETTINGS: tuple[Setting, ...] = (
                                                                                "NFS ranges when enableNFS"),
     _S("networkPolicies.extraEgress", "extra_egress", "extra egress rules", derived="request"),
 )
+
+
+def declared_settings(table: dict[str, Any]) -> tuple[Setting, ...]:
+    """The settings declared in the request model itself (declare.Default), read from the generated request
+    table; their EffectiveSettings value is `settings.value(path)`."""
+    rows: list[Setting] = []
+
+    def walk(model: str, path: tuple[str, ...], attrs: tuple[str, ...]) -> None:
+        for field in table["models"][model]["fields"]:
+            here, chain = (*path, field["keys"][0]), (*attrs, field["attr"])
+            if "setting" in field:
+                d = field["setting"]
+                rows.append(Setting(".".join(here), "", d["help"], default=d.get("default", UNSET),
+                                    dev=d.get("dev", UNSET), prod=d.get("prod", UNSET), derived=d.get("derived", ""),
+                                    declared_attrs=chain))
+            if field["type"].get("kind") == "model":
+                walk(field["type"]["model"], here, chain)
+
+    walk(table["root"], (), ())
+    return tuple(rows)
+
+
+SETTINGS += declared_settings(table_data())
 BY_PATH: MappingProxyType[str, Setting] = MappingProxyType({s.path: s for s in SETTINGS})
-BY_ATTR: MappingProxyType[str, Setting] = MappingProxyType({s.attr: s for s in SETTINGS})
+BY_ATTR: MappingProxyType[str, Setting] = MappingProxyType({s.attr: s for s in SETTINGS if s.attr})
 
 PRESETS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyType({
     name: MappingProxyType({s.path: s.preset_value(name) for s in SETTINGS if s.preset_value(name) is not UNSET})

@@ -85,11 +85,34 @@ def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]],
             references,
         ],
     }
+    backup = backup_status(s, objects)
+    if backup:
+        status["backup"] = backup
     if warnings or advisories:
         status["warnings"] = [*(warnings or []), *(advisories or [])]
     if reconciled(current or {}):
         del status["phase"], status["message"]
     return status
+
+
+def backup_status(s: EffectiveSettings, objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where the tenant's etcd snapshots are made and kept, and how old the last one may get (the reconciler
+    reports the live side in health.backup); empty when no backup CronJob was rendered."""
+    from ..render.backup import MAX_AGE_ANNOTATION, backup_name, snapshot_dir
+
+    cron = _rendered(objects, "CronJob", backup_name(s))
+    if cron is None:
+        return {}
+    where = s.value("backup.destination")
+    return {
+        "cronJob": backup_name(s),
+        "schedule": cron["spec"]["schedule"],
+        "retention": s.value("backup.retention"),
+        "maxAgeSeconds": int(cron["metadata"]["annotations"][MAX_AGE_ANNOTATION]),
+        "destination": (f"nfs {where['server']}:{where['path']}/{s.name}" if "server" in where else
+                        f"persistentVolumeClaim {where['claim']}"),
+        "directory": snapshot_dir(s),
+    }
 
 
 def failed_status(message: str, reason: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..models import EffectiveSettings
 from .argocd import render_argocd_requests
+from .backup import render_backup
 from .coredns import render_coredns
 from .etcd_certs import render_etcd_certs
 from .exposure import render_exposure
@@ -21,6 +22,7 @@ FAMILIES = (
     render_coredns,
     render_kubeconfig_sync,
     render_etcd_certs,
+    render_backup,
     render_external_secrets,
     render_argocd_requests,
     render_exposure,
