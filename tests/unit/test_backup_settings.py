@@ -91,6 +91,12 @@ def test_one_destination_and_an_nfs_server_inside_the_platform_s_ranges() -> Non
                                                "VCLUSTER_PLATFORM_NFS_CIDRS)")]
 
 
+def test_an_nfs_destination_is_refused_where_pod_security_allows_no_nfs_volume() -> None:
+    nfs = {"nfs": {"server": "10.0.5.5", "path": "/exports/etcd"}}
+    assert problems(vcluster={**PROD, "podSecurity": "restricted"}, backup={"destination": nfs}) == [
+        ("spec.backup.destination.nfs", "Pod Security restricted allows no NFS volume; use a persistentVolumeClaim")]
+
+
 def test_an_nfs_destination_gets_a_directory_per_tenant_and_no_claim() -> None:
     s = settings(vcluster=PROD, backup={"destination": {"nfs": {"server": "10.0.5.5", "path": "/exports/etcd"}}})
     objects = render_all(s)

@@ -45,7 +45,7 @@ def test_a_chart_image_is_judged_by_its_tag_and_may_leave_it_to_the_chart() -> N
                                                                           "repository": "etcd", "tag": "3.6.8-0"}}}}}}
     assert check_pinned_images(chart) == chart
     assert check_pinned_images({"controlPlane": {"statefulSet": {"image": {"repository": "x"}}}})
-    for tag in ("latest", 3.6, None, "a b"):
+    for tag in ("latest", 3.6, None, "a b", "reg/x@sha256:short", ":v1", "-v1"):
         with pytest.raises(ValueError, match=r"statefulSet\.image\.tag: "):
             check_pinned_images({"controlPlane": {"statefulSet": {"image": {"repository": "x", "tag": tag}}}})
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 
 class Refusal(Exception):
     """A message for the user (what is missing, the permission needed) and the command's exit code."""
@@ -9,3 +12,18 @@ class Refusal(Exception):
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
         self.code = code
+
+
+def call(what: str, permission: str, request: Callable[[], Any]) -> Any:
+    """Run one API call; a failure is a Refusal (exit 2) whose message names the permission when it was refused."""
+    from kubernetes.client.rest import ApiException
+
+    from platform_common.kube import api_error_text
+
+    from ..errors import EXIT_INVALID
+
+    try:
+        return request()
+    except ApiException as exc:
+        needs = f"; it needs {permission}" if exc.status in (401, 403) else ""
+        raise Refusal(f"{what} failed ({api_error_text(exc)}){needs}", EXIT_INVALID) from None

@@ -25,23 +25,11 @@ from vcluster_status.live import request_path
 
 from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
 from .access import Refusal
+from .access import call as _call
 
 RECONCILE_LABEL = "kratix.io/manual-reconciliation"
 ARGO_API = "argoproj.io/v1alpha1"
 Obj = dict[str, Any]
-
-
-def _call(what: str, permission: str, call: Callable[[], Any]) -> Any:
-    """Run one API call; a refusal names the permission it needs."""
-    from kubernetes.client.rest import ApiException
-
-    from platform_common.kube import api_error_text
-
-    try:
-        return call()
-    except ApiException as exc:
-        needs = f"; it needs {permission}" if exc.status in (401, 403) else ""
-        raise Refusal(f"{what} failed ({api_error_text(exc)}){needs}", EXIT_INVALID) from None
 
 
 def application_path(namespace: str, name: str) -> str:

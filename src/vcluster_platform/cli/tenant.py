@@ -1,5 +1,5 @@
 """The commands that work on a cluster, for tenant owners and platform engineers alike: status, list,
-kubeconfig, create, delete, sync, doctor, and shell completion. Only their parsers are built here; each
+kubeconfig, create, delete, sync, doctor, backup, and shell completion. Only their parsers are built here; each
 command's module loads when it runs."""
 
 from __future__ import annotations
@@ -169,6 +169,34 @@ def _add_doctor(sub: Any) -> None:
     command.set_defaults(func=_lazy("doctor", "run_doctor"))
 
 
+def _add_backup(sub: Any) -> None:
+    backup = sub.add_parser(
+        "backup", help="a tenant's etcd snapshots: list them, restore one", formatter_class=RAW,
+        epilog="examples:\n  vcluster-platform backup list media\n"
+               "  vcluster-platform backup restore media --snapshot media-20261207T023000Z.db          # the plan\n"
+               "  vcluster-platform backup restore media --snapshot media-20261207T023000Z.db --yes\n"
+               "exit codes: 0 listed or restored, 1 not confirmed, a restore Job failed or timed out, 2 no such "
+               "request or snapshot, no backups, or access refused")
+    actions = backup.add_subparsers(dest="action", required=True, metavar="{list,restore}")
+    listing = actions.add_parser("list", help="the snapshots kept, newest first, and the last success")
+    _request(listing)
+    listing.add_argument("-o", "--output", choices=["text", "json"], default="text")
+    _cluster(listing)
+    listing.set_defaults(func=_lazy("backup", "run_list"))
+    restore = actions.add_parser(
+        "restore", help="replace the tenant's etcd data with a snapshot (stops the control plane meanwhile)")
+    _request(restore)
+    restore.add_argument("--snapshot", required=True, help="a snapshot's name, as backup list shows it")
+    restore.add_argument("--yes", action="store_true", help="do it (without: print the runbook, change nothing)")
+    restore.add_argument("-o", "--output", choices=["text", "yaml"], default="text",
+                         help="yaml: print the restore Jobs for a manual run and change nothing")
+    restore.add_argument("--timeout", type=float, default=1800, help="give up waiting for the Jobs after this "
+                                                                     "many seconds (exit 1; default 1800)")
+    restore.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
+    _cluster(restore)
+    restore.set_defaults(func=_lazy("backup", "run_restore"))
+
+
 def _add_completion(sub: Any, parser: argparse.ArgumentParser) -> None:
     def run(args: argparse.Namespace) -> int:
         from .completion import completion_script
@@ -184,6 +212,7 @@ def _add_completion(sub: Any, parser: argparse.ArgumentParser) -> None:
 
 
 def add_tenant_commands(sub: Any, parser: argparse.ArgumentParser) -> None:
-    for add in (_add_status, _add_kubeconfig, _add_list, _add_sync, _add_delete, _add_doctor, _add_create):
+    for add in (_add_status, _add_kubeconfig, _add_list, _add_sync, _add_delete, _add_doctor, _add_create,
+                _add_backup):
         add(sub)
     _add_completion(sub, parser)

@@ -9,6 +9,8 @@ import ipaddress
 from dataclasses import dataclass
 
 from ..models import EffectiveSettings
+from ..render.backup import BACKUP_COMPONENT
+from ..render.backup import COMPONENT_LABEL as BACKUP_LABEL
 from .evaluate import Endpoint, host, pod
 
 CHART_CONTROL_PLANE = "vcluster"
@@ -101,6 +103,7 @@ def tenant_flows(s: EffectiveSettings) -> list[Flow]:
         ("Prometheus scrapes a workload", e["Prometheus"], wl, 9090, "TCP"),
         ("workload to host API", wl, e["host API server"], 6443, "TCP"),
         *_requested(s, wl),
+        *_backup(s, t, e),
     ]
     if s.exposure_mode == "loadBalancer":  # clients keep their source address through the load balancer
         needed.append(("a client to the vCluster API through the load balancer", e["the internet"], cp, 8443,
@@ -127,3 +130,12 @@ def _requested(s: EffectiveSettings, workload: Endpoint) -> list[tuple[str, Endp
     flows += [(f"workload to {rule.name} (extraEgress)", workload, host(_address_in(rule.cidr, 1)), rule.port,
                rule.protocol) for rule in s.extra_egress]
     return flows
+
+
+def _backup(s: EffectiveSettings, t: Tenant, e: dict[str, Endpoint]) -> list[tuple[str, Endpoint, Endpoint, int, str]]:
+    """The snapshot pod resolves the etcd Service and reaches a member (a tenant with backups only)."""
+    if not s.value("backup.enabled"):
+        return []
+    backup = pod(s.target_namespace, "10.244.1.30", **{BACKUP_LABEL: BACKUP_COMPONENT})
+    return [("etcd backup to etcd", backup, t.etcd[1], 2379, "TCP"),
+            ("etcd backup to cluster DNS", backup, e["kube-dns"], 53, "UDP")]

@@ -22,9 +22,11 @@ def _requested(spec: Any, attr: str) -> Any:
     return None if backup is None else getattr(backup, attr)
 
 
-def resolve_backup(r: _Resolver, spec: Any, declared: dict[str, Any], store: str, platform: PlatformSettings,
+def resolve_backup(r: _Resolver, spec: Any, values: dict[str, Any], store: str, platform: PlatformSettings,
                    problems: list[Problem]) -> None:
-    """Settle backup.enabled and backup.destination in `declared`, adding a problem for what cannot be done."""
+    """Settle backup.enabled and backup.destination in values["declared"], adding a problem for what cannot be
+    done."""
+    declared = values["declared"]
     enabled = bool(r.pick("backup.enabled", _requested(spec, "enabled")))
     if enabled and store != "etcd":
         if r.sources["backup.enabled"] == "request":
@@ -40,6 +42,9 @@ def resolve_backup(r: _Resolver, spec: Any, declared: dict[str, Any], store: str
         declared["backup.destination"] = r.derived("backup.destination", None, "default (no backups)")
         return
     declared["backup.destination"] = _destination(r, spec, platform, problems)
+    if "server" in declared["backup.destination"] and values["pod_security"] == "restricted":
+        problems.append(Problem(f"{PATH}.destination.nfs", declared["backup.destination"]["server"],
+                                "Pod Security restricted allows no NFS volume; use a persistentVolumeClaim"))
 
 
 def _destination(r: _Resolver, spec: Any, platform: PlatformSettings, problems: list[Problem]) -> dict[str, str]:

@@ -264,7 +264,7 @@ def resolve(
     values.update(_hostname(r, spec, annotations or {}, platform, problems))
     exposure = _exposure(r, spec.exposure, values, platform, problems)
     network = _network(r, spec.network_policies, values, platform, problems)
-    resolve_backup(r, spec, values["declared"], store.kind, platform, problems)
+    resolve_backup(r, spec, values, store.kind, platform, problems)
     if problems:
         raise InvalidRequest(problems)
     settings = EffectiveSettings(

@@ -17,6 +17,7 @@ IPV4_CIDR_PATTERN = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$"
 _LABEL_VALUE_RULE = "at most 63 characters of letters, digits, '-', '_' and '.', starting and ending alphanumeric"
 _LABEL_NAME_RE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 # An image reference pinned to a tag or a digest; `latest` is refused separately (it is a tag that moves).
+IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")  # a tag as registries accept it
 PINNED_IMAGE = re.compile(r"^[^\s@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$")
 _PINNED_RULE = "an image pinned to a tag or a digest (name:tag or name@sha256:<64 hex>), never latest"
 
@@ -95,7 +96,7 @@ def _image_problems(node: Any, path: str, container: bool = False) -> list[str]:
         here = f"{path}.{key}" if path else str(key)
         if key == "image" and isinstance(value, dict) and not container:
             tag = value.get("tag", "")
-            if not isinstance(tag, str) or tag == "latest" or any(c.isspace() for c in tag):
+            if not isinstance(tag, str) or tag == "latest" or (tag and not IMAGE_TAG.fullmatch(tag)):
                 found.append(f"{here}.tag: {tag!r}")
         elif key == "image" and not is_pinned_image(value):
             found.append(f"{here}: {value!r}")

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..mapping import dig
 from ..models import EffectiveSettings
 from ..models.cron import longest_gap
 from .etcd_certs import CERT_MANAGER_API
 from .jobs import CONTAINER_SECURITY, POD_SECURITY
-from .meta import WAVE_RBAC, WAVE_SECRETS, Obj, metadata, obj
+from .meta import WAVE_RBAC, WAVE_SECRETS, Obj, fit_name, metadata, obj
 
 MAX_AGE_ANNOTATION = "platform.integratn.tech/backup-max-age-seconds"
 BACKUP_COMPONENT = "etcd-backup"
 RESTORE_COMPONENT = "etcd-restore"
 COMPONENT_LABEL = "app.kubernetes.io/component"
+MEMBER_LABEL = "platform.integratn.tech/etcd-member"
 CERT_DIR, WORK_DIR, BACKUP_DIR, DATA_DIR = "/etcd-client", "/work", "/backup", "/var/lib/etcd"
 SNAPSHOT_PATTERN = "[0-9]{8}T[0-9]{6}Z"  # the dated part of <name>-<UTC stamp>.db
 CHART_ETCD_IMAGE = "registry.k8s.io/etcd:3.6.4-0"  # the chart's default (0.30.4 … 0.33.4)
@@ -65,9 +67,9 @@ def backup_name(s: EffectiveSettings) -> str:
 
 def etcd_image(s: EffectiveSettings) -> str:
     """The tenant's etcd image (its backingStore or helmOverrides), else the chart's default."""
-    for values in (s.helm_overrides.get("controlPlane", {}).get("backingStore", {}), s.backing_store_values):
-        image = values.get("etcd", {}).get("deploy", {}).get("statefulSet", {}).get("image") or {}
-        if image.get("repository") and image.get("tag"):
+    path = ("etcd", "deploy", "statefulSet", "image")
+    for image in (dig(s.helm_overrides, "controlPlane", "backingStore", *path), dig(s.backing_store_values, *path)):
+        if isinstance(image, dict) and image.get("repository") and image.get("tag"):
             registry = image.get("registry") or "docker.io"
             return f"{registry}/{image['repository']}:{image['tag']}"
     return CHART_ETCD_IMAGE
@@ -219,8 +221,8 @@ def restore_job(s: EffectiveSettings, member: str, snapshot: str, restore_id: st
     swap = _container("swap", s.platform.job_image, ["sh", "-c", SWAP_SCRIPT], swap_env, [data], memory="64Mi")
     for container in [*containers, swap]:
         container["securityContext"] = dict(as_root)
-    labels = _labels(RESTORE_COMPONENT)
-    meta = metadata(s, f"{member}-restore-{restore_id}", s.target_namespace, WAVE_SECRETS, labels=labels)
+    labels = {**_labels(RESTORE_COMPONENT), MEMBER_LABEL: member}
+    meta = metadata(s, fit_name(f"{member}-restore-{restore_id}"), s.target_namespace, WAVE_SECRETS, labels=labels)
     pod: dict[str, Any] = {
         "automountServiceAccountToken": False, "enableServiceLinks": False, "restartPolicy": "Never",
         "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
