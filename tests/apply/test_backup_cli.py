@@ -23,8 +23,8 @@ from vcluster_platform.render import render_all
 from vcluster_platform.render.backup import MEMBER_LABEL
 
 API = "platform.integratn.tech/v1alpha1"
-REQUESTS, NS, TENANT = "platform-requests", "vcluster-ledger", "ledger"
-APP = "vcluster-ledger"
+REQUESTS, NS, TENANT = "platform-requests", "vcluster-coffer", "coffer"
+APP = "vcluster-coffer"
 NEWEST, OLDER = f"{TENANT}-20261207T023000Z.db", f"{TENANT}-20261206T023000Z.db"
 REQUEST = {"apiVersion": API, "kind": "VClusterOrchestratorV2",
            "metadata": {"name": TENANT, "namespace": REQUESTS},
@@ -46,7 +46,7 @@ def statefulset(name: str, app: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def tenant(kube_cluster: Any) -> Iterator[Any]:
-    """The ledger tenant as the pipeline, ArgoCD and the kubelet leave it: status.backup, the Application with
+    """The coffer tenant as the pipeline, ArgoCD and the kubelet leave it: status.backup, the Application with
     automated sync, both StatefulSets at 3, the backup CronJob and a finished backup pod."""
     api = kube_cluster
     api.install_crds(crds())
@@ -64,23 +64,25 @@ def tenant(kube_cluster: Any) -> Iterator[Any]:
                               "source": {"repoURL": "https://charts.loft.sh", "chart": "vcluster",
                                          "targetRevision": "0.31.1"},
                               "syncPolicy": {"automated": AUTOMATED}}})
-    (cron,) = [o for o in objects if o["kind"] == "CronJob" and o["metadata"]["name"] == "ledger-etcd-backup"]
+    (cron,) = [o for o in objects if o["kind"] == "CronJob" and o["metadata"]["name"] == "coffer-etcd-backup"]
     api.admin.apply(cron)
-    patch_status(api, f"/apis/batch/v1/namespaces/{NS}/cronjobs/ledger-etcd-backup",
+    patch_status(api, f"/apis/batch/v1/namespaces/{NS}/cronjobs/coffer-etcd-backup",
                  {"lastSuccessfulTime": "2026-12-07T02:30:41Z"})
-    (account,) = [o for o in objects if o["kind"] == "ServiceAccount" and o["metadata"]["name"] == "ledger-etcd-backup"]
+    (account,) = [o for o in objects if o["kind"] == "ServiceAccount" and o["metadata"]["name"] == "coffer-etcd-backup"]
     api.admin.apply(account)
     template = cron["spec"]["jobTemplate"]["spec"]["template"]
     api.admin.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {
-        "name": "ledger-etcd-backup-29412345-x7k2p", "namespace": NS, "labels": template["metadata"]["labels"]},
+        "name": "coffer-etcd-backup-29412345-x7k2p", "namespace": NS, "labels": template["metadata"]["labels"]},
         "spec": template["spec"]})  # the rendered backup pod, as its Job created it
-    patch_status(api, f"/api/v1/namespaces/{NS}/pods/ledger-etcd-backup-29412345-x7k2p", {
+    patch_status(api, f"/api/v1/namespaces/{NS}/pods/coffer-etcd-backup-29412345-x7k2p", {
         "phase": "Succeeded", "containerStatuses": [{
             "name": "store", "ready": False, "restartCount": 0, "image": "python:3.11", "imageID": "",
             "state": {"terminated": {"exitCode": 0, "reason": "Completed",
                                      "message": f"{NEWEST} 20512\n{OLDER} 20480\n"}}}]})
     yield api
     api.admin.delete(API, "VClusterOrchestratorV2", TENANT, REQUESTS)
+    for name in (TENANT, f"{TENANT}-etcd"):  # no other test meets these StatefulSets
+        api.admin.delete("apps/v1", "StatefulSet", name, NS)
 
 
 @pytest.fixture
@@ -117,7 +119,7 @@ def automated(api: Any) -> Any:
 def test_list_shows_the_kept_snapshots_newest_first_and_the_last_success(tenant: Any) -> None:
     code, out, err = run(tenant, "backup", "list", TENANT)
     assert code == 0, err
-    assert "persistentVolumeClaim ledger-etcd-backups" in out and "last success: 2026-12-07T02:30:41Z" in out
+    assert "persistentVolumeClaim coffer-etcd-backups" in out and "last success: 2026-12-07T02:30:41Z" in out
     assert out.index(NEWEST) < out.index(OLDER) and "2026-12-07 02:30 UTC" in out
     code, out, _ = run(tenant, "backup", "list", TENANT, "-o", "json")
     listed = json.loads(out)
@@ -128,15 +130,15 @@ def test_list_shows_the_kept_snapshots_newest_first_and_the_last_success(tenant:
 def test_without_yes_the_runbook_is_shown_and_nothing_changes(world: Any) -> None:
     code, out, err = run(world, "backup", "restore", TENANT, "--snapshot", NEWEST)
     assert code == 1 and "run again with --yes" in err
-    assert "scale StatefulSet vcluster-ledger/ledger (control plane) and then vcluster-ledger/ledger-etcd to 0" in out
-    assert out.count("restore member ledger-etcd-") == 3
+    assert "scale StatefulSet vcluster-coffer/coffer (control plane) and then vcluster-coffer/coffer-etcd to 0" in out
+    assert out.count("restore member coffer-etcd-") == 3
     assert replicas(world) == (3, 3) and automated(world) == AUTOMATED
     assert world.admin.list_objects("batch/v1", "Job", NS) == []
 
 
 @pytest.mark.parametrize(("snapshot", "words"), [
-    ("other-20261207T023000Z.db", "is not one of ledger's snapshots"),
-    ("ledger-latest.db", "is not one of ledger's snapshots"),
+    ("other-20261207T023000Z.db", "is not one of coffer's snapshots"),
+    ("coffer-latest.db", "is not one of coffer's snapshots"),
     (f"{TENANT}-20250101T023000Z.db", "is not among the kept snapshots"),
 ])
 def test_a_snapshot_that_is_not_the_tenant_s_is_refused(world: Any, snapshot: str, words: str) -> None:
@@ -191,7 +193,7 @@ def test_yes_stops_the_tenant_restores_every_member_and_starts_it_again(world: A
     assert all(NEWEST in " ".join(j["spec"]["template"]["spec"]["initContainers"][0]["command"])
                for j in seen["jobs"])
     assert replicas(world) == (3, 3) and automated(world) == AUTOMATED
-    assert "restored ledger from" in out
+    assert "restored coffer from" in out
 
 
 def test_a_failed_restore_job_stops_with_everything_still_stopped(world: Any) -> None:
