@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the test servers (kube-apiserver, etcd, vcsim), etcdctl and etcdutl (the backup proof) and helm (the chart-level checks) from pinned Go modules
-# with the local Go toolchain.
+# Builds the test servers (kube-apiserver, etcd, vcsim), etcdctl and etcdutl (the backup proof), helm (the
+# chart-level checks) and promtool (the alert rule tests) from pinned Go modules with the local Go toolchain.
 #
 # Binaries go to $TESTENV_DIR/bin (default .cache/testenv/bin, git-ignored); the Go module and build caches
 # live beside them, so a second run rebuilds nothing. A binary is rebuilt when its wrapper module changes.
@@ -25,6 +25,7 @@ targets=(
   "kube-apiserver|kube-apiserver|k8s.io/kubernetes/cmd/kube-apiserver|$kube_ldflags"
   "vcsim|vcsim|.|-s -w"
   "helm|helm|helm.sh/helm/v4/cmd/helm|-s -w"
+  "promtool|prometheus|github.com/prometheus/prometheus/cmd/promtool|-s -w"
 )
 
 command -v go >/dev/null || { echo "testenv: the Go toolchain is required to build the test servers" >&2; exit 1; }
