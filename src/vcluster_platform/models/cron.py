@@ -91,6 +91,8 @@ def longest_gap(schedule: str) -> timedelta:
     minutes, hours, dom, months, dow, dom_set, dow_set = parse(schedule)
     times = sorted(h * 60 + m for h in hours for m in minutes)
     inside = max((b - a for a, b in pairwise(times)), default=0)
+    if not dom_set and not dow_set and len(months) == 12:  # every day: the gap over midnight is the other one
+        return timedelta(minutes=max(inside, 1440 - times[-1] + times[0]))
     start, previous_last, longest = date(2024, 1, 1), None, inside
     for offset in range(366 * 8):
         day = start + timedelta(days=offset)
