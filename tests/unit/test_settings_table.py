@@ -24,7 +24,7 @@ REQUESTS = [*ORCHESTRATOR_EXAMPLES, SHARED / "examples" / "real" / "vcluster-med
 
 def test_every_effective_setting_is_declared_once_and_only_settings_are() -> None:
     fields = {f.name for f in dataclasses.fields(EffectiveSettings)} - NOT_SETTINGS
-    attrs = [s.attr for s in SETTINGS if not s.declared_attrs]
+    attrs = [s.attr for s in SETTINGS if s.attr]
     paths = [s.path for s in SETTINGS]
     assert sorted(attrs) == sorted(fields)
     assert len(set(attrs)) == len(attrs) and len(set(paths)) == len(paths)
@@ -32,12 +32,14 @@ def test_every_effective_setting_is_declared_once_and_only_settings_are() -> Non
 
 @pytest.mark.parametrize("path", REQUESTS, ids=lambda p: p.stem)
 def test_a_field_declared_in_the_request_model_is_a_setting_with_a_value(path: Path) -> None:
-    """declare.Default rows: no EffectiveSettings attribute, a value by path for every request."""
-    declared = [s for s in SETTINGS if s.declared_attrs]
-    assert {s.path for s in declared} >= {"backup.enabled", "backup.schedule", "backup.retention"}
-    assert all(s.attr == "" for s in declared)
+    """Every setting but the two the backing store gives is declared on its request field; those without an
+    EffectiveSettings attribute have a value by path for every request."""
+    assert [s.path for s in SETTINGS if not s.declared_attrs] == [
+        "vcluster.backingStore.type", "vcluster.backingStore.etcdReplicas"]
+    by_path = [s for s in SETTINGS if not s.attr]
+    assert {s.path for s in by_path} >= {"backup.enabled", "backup.schedule", "backup.retention"}
     settings = settings_from_document(load(path))
-    assert set(settings.declared) == {s.path for s in declared}
+    assert set(settings.declared) == {s.path for s in by_path}
 
 
 def crd_spec_schema() -> dict[str, Any]:

@@ -164,10 +164,10 @@ def platform_settings_table() -> str:
 
 def request_settings_table() -> str:
     """The README's table of request settings: path, default, dev and prod values, from the settings table."""
-    from ..models.settings_table import SETTINGS, UNSET, declared_settings
+    from ..models.settings_table import UNSET, all_settings, declared_settings
 
-    # the declared rows from the models as they are now, not from the table on disk, so one run converges
-    table = (*(s for s in SETTINGS if not s.declared_attrs), *declared_settings(_request_table()))
+    # the declarations of the models as they are now, not of the table on disk, so one run converges
+    table = all_settings(declared_settings(_request_table()))
 
     def cell(value: object) -> str:
         if value is UNSET or value is None:

@@ -304,10 +304,10 @@ def picked(r: _Resolver, spec: Any) -> dict[str, Any]:
         if setting.derived:
             continue
         value = r.pick(setting.path, _get(spec, *setting.spec_attrs))
-        if setting.declared_attrs:
-            declared[setting.path] = value
-        else:
+        if setting.attr:
             values[setting.attr] = setting.convert(value) if setting.convert else value
+        else:
+            declared[setting.path] = value
     values["declared"] = declared
     return values
 

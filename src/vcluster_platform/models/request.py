@@ -36,45 +36,84 @@ ExposureMode = Literal["tlsRoute", "httpRoute", "loadBalancer", "none"]
 Protocol = Literal["TCP", "UDP", "SCTP"]
 
 
-class ResourceAmounts(RequestModel):
-    cpu: Quantity | None = Field(None, description="CPU quantity, e.g. 500m or 2.")
-    memory: Quantity | None = Field(None, description="Memory quantity, e.g. 768Mi or 2Gi.")
+class ResourceRequests(RequestModel):
+    cpu: Annotated[Quantity | None, Default(
+        "control-plane CPU request", dev="200m", prod="500m", attr="requests_cpu"
+    )] = Field(None, description="CPU quantity, e.g. 500m or 2.")
+    memory: Annotated[Quantity | None, Default(
+        "control-plane memory request", dev="768Mi", prod="1Gi", attr="requests_memory"
+    )] = Field(None, description="Memory quantity, e.g. 768Mi or 2Gi.")
+
+
+class ResourceLimits(RequestModel):
+    cpu: Annotated[Quantity | None, Default(
+        "control-plane CPU limit", dev="1000m", prod="2", attr="limits_cpu"
+    )] = Field(None, description="CPU quantity, e.g. 500m or 2.")
+    memory: Annotated[Quantity | None, Default(
+        "control-plane memory limit", dev="1536Mi", prod="2Gi", attr="limits_memory"
+    )] = Field(None, description="Memory quantity, e.g. 768Mi or 2Gi.")
 
 
 class Resources(RequestModel):
-    requests: ResourceAmounts | None = Field(None, description="Control-plane container requests.")
-    limits: ResourceAmounts | None = Field(None, description="Control-plane container limits (>= requests).")
+    requests: ResourceRequests | None = Field(None, description="Control-plane container requests.")
+    limits: ResourceLimits | None = Field(None, description="Control-plane container limits (>= requests).")
 
 
 class Persistence(RequestModel):
-    enabled: bool | None = Field(None, description="Give the control plane a PersistentVolumeClaim.")
-    size: Quantity | None = Field(None, description="Volume size (dev 5Gi, prod 10Gi).")
-    storage_class: DnsSubdomain | None = Field(None, description="StorageClass; empty means the cluster default.")
+    enabled: Annotated[bool | None, Default(
+        "a volume for the control plane's data", dev=False, prod=True, attr="persistence_enabled"
+    )] = Field(None, description="Give the control plane a PersistentVolumeClaim.")
+    size: Annotated[Quantity | None, Default(
+        "its size", dev="5Gi", prod="10Gi", attr="persistence_size"
+    )] = Field(None, description="Volume size (dev 5Gi, prod 10Gi).")
+    storage_class: Annotated[DnsSubdomain | None, Default(
+        "its StorageClass (empty: the cluster default)", default="", attr="storage_class"
+    )] = Field(None, description="StorageClass; empty means the cluster default.")
 
 
 class CoreDNS(RequestModel):
-    replicas: int | None = Field(None, ge=1, le=10, description="CoreDNS replicas inside the vCluster.")
+    replicas: Annotated[int | None, Default(
+        "CoreDNS replicas inside the vCluster", dev=1, prod=2, attr="coredns_replicas"
+    )] = Field(None, ge=1, le=10, description="CoreDNS replicas inside the vCluster.")
 
 
 class Networking(RequestModel):
-    cluster_domain: DnsSubdomain | None = Field(None, description="Cluster DNS domain (default cluster.local).")
+    cluster_domain: Annotated[DnsSubdomain | None, Default(
+        "the vCluster's cluster domain", default="cluster.local", attr="cluster_domain"
+    )] = Field(None, description="Cluster DNS domain (default cluster.local).")
 
 
 class ExportKubeConfig(RequestModel):
-    server: str | None = Field(
+    server: Annotated[str | None, Default(
+        "server written into the exported kubeconfig",
+        derived="request, else the external URL, else the in-cluster service", attr="export_server"
+    )] = Field(
         None, pattern=r"^https://[^\s/]+(:[0-9]{1,5})?$", description="Server URL written into the kubeconfig."
     )
-    context: DnsSubdomain | None = Field(None, description="Context name in the exported kubeconfig.")
+    context: Annotated[DnsSubdomain | None, Default(
+        "context name of the exported kubeconfig", default="", attr="export_context"
+    )] = Field(None, description="Context name in the exported kubeconfig.")
 
 
 class VClusterSettings(RequestModel):
-    preset: Preset | None = Field(None, description="Sizing preset: dev (default) or prod.")
-    k8s_version: str | None = Field(
+    preset: Annotated[Preset | None, Default(
+        "sizing preset: dev or prod", default="dev", derived="request, else dev", attr="preset"
+    )] = Field(None, description="Sizing preset: dev (default) or prod.")
+    k8s_version: Annotated[str | None, Default(
+        "Kubernetes version of the control plane",
+        derived="request, else the platform's VCLUSTER_PLATFORM_K8S_VERSION", attr="k8s_version"
+    )] = Field(
         None, alias="k8sVersion", pattern=K8S_VERSION_PATTERN, description="Kubernetes version, e.g. v1.34.3."
     )
-    replicas: int | None = Field(None, ge=1, le=9, description="Control-plane replicas (dev 1, prod 3).")
-    isolation_mode: IsolationMode | None = Field(None, description="standard (default) or strict.")
-    pod_security: PodSecurityLevel | None = Field(
+    replicas: Annotated[int | None, Default(
+        "control-plane replicas", dev=1, prod=3, attr="replicas"
+    )] = Field(None, ge=1, le=9, description="Control-plane replicas (dev 1, prod 3).")
+    isolation_mode: Annotated[IsolationMode | None, Default(
+        "standard or strict (quotas, limits, tighter policies)", default="standard", attr="isolation_mode"
+    )] = Field(None, description="standard (default) or strict.")
+    pod_security: Annotated[PodSecurityLevel | None, Default(
+        "Pod Security level enforced on the host namespace", default="baseline", attr="pod_security"
+    )] = Field(
         None, description="Pod Security level enforced on the host namespace, where the syncer runs the tenant's "
         "pods: baseline (default; no privileged, host namespaces or hostPath), restricted, or privileged (a "
         "platform admin's choice; not with isolationMode strict).")
@@ -90,7 +129,9 @@ class VClusterSettings(RequestModel):
         "the store and etcd replicas where the request is silent.",
     )
     export_kube_config: ExportKubeConfig | None = None
-    helm_overrides: HelmValues | None = Field(
+    helm_overrides: Annotated[HelmValues | None, Default(
+        "chart values merged over everything else", default=None, attr="helm_overrides", convert="mapping"
+    )] = Field(
         None,
         description="Helm values deep-merged last; the merged values are still validated against the chart schema, "
         "and every image in them must be pinned to a tag or a digest (never latest).",
@@ -98,19 +139,42 @@ class VClusterSettings(RequestModel):
 
 
 class GatewayRef(RequestModel):
-    name: DnsSubdomain = Field(description="Gateway name.")
-    namespace: DnsLabel = Field(description="Gateway namespace.")
-    section_name: DnsLabel | None = Field(None, description="Listener name on the Gateway.")
+    name: Annotated[DnsSubdomain, Default(
+        "Gateway of a route exposure", default="cluster-gateway", attr="gateway_name"
+    )] = Field(description="Gateway name.")
+    namespace: Annotated[DnsLabel, Default(
+        "its namespace", default="nginx-gateway-fabric", attr="gateway_namespace"
+    )] = Field(description="Gateway namespace.")
+    section_name: Annotated[DnsLabel | None, Default(
+        "its listener (empty: any)", default="", attr="gateway_section"
+    )] = Field(None, description="Listener name on the Gateway.")
 
 
 class Exposure(RequestModel):
-    hostname: DnsSubdomain | None = Field(None, description="External hostname of the vCluster API.")
-    subnet: IPv4Cidr | None = Field(None, description="IPv4 subnet the VIP is taken from.")
-    vip: IPv4Address | None = Field(None, description="Virtual IP; default subnet network address + vipOffset.")
-    vip_offset: int | None = Field(None, ge=1, description="Offset of the computed VIP in the subnet (default: the "
+    hostname: Annotated[DnsSubdomain | None, Default(
+        "DNS name of the vCluster API",
+        derived="request, else <name>.<base domain> (annotation platform.integratn.tech/base-domain, else "
+                "env VCLUSTER_PLATFORM_BASE_DOMAIN)",
+        attr="hostname"
+    )] = Field(None, description="External hostname of the vCluster API.")
+    subnet: Annotated[IPv4Cidr | None, Default(
+        "subnet of a fixed VIP", default="", attr="subnet"
+    )] = Field(None, description="IPv4 subnet the VIP is taken from.")
+    vip: Annotated[IPv4Address | None, Default(
+        "fixed LoadBalancer address", derived="request, else subnet + vipOffset", attr="vip"
+    )] = Field(None, description="Virtual IP; default subnet network address + vipOffset.")
+    vip_offset: Annotated[int | None, Default(
+        "offset of the VIP in the subnet",
+        derived="request, else the platform's (env VCLUSTER_PLATFORM_VIP_OFFSET, 200 here)", attr="vip_offset"
+    )] = Field(None, ge=1, description="Offset of the computed VIP in the subnet (default: the "
                                    "platform's, 200 here).")
-    api_port: Port | None = Field(None, description="External API port (default 443).")
-    mode: ExposureMode | None = Field(
+    api_port: Annotated[Port | None, Default(
+        "port of the external API URL", default=443, attr="api_port"
+    )] = Field(None, description="External API port (default 443).")
+    mode: Annotated[ExposureMode | None, Default(
+        "none, loadBalancer, tlsRoute or httpRoute",
+        derived="request, else the platform's default exposure with a hostname, else none", attr="exposure_mode"
+    )] = Field(
         None, description="loadBalancer (a fixed VIP, or a pool address with the hostname published by "
         "external-dns), tlsRoute, httpRoute or none; with a hostname and no mode, the platform's default."
     )
@@ -118,33 +182,58 @@ class Exposure(RequestModel):
 
 
 class CertManagerIntegration(RequestModel):
-    issuer_name: DnsSubdomain | None = Field(None, description="Issuer for the API certificate.")
-    issuer_kind: Literal["ClusterIssuer", "Issuer"] | None = None
-    cluster_issuer_selector_labels: NamingLabels | None = Field(
+    issuer_name: Annotated[DnsSubdomain | None, Default(
+        "issuer of the API certificate", default="letsencrypt-prod",
+        derived="request, else selector label integratn.tech/cluster-issuer, else default", attr="issuer_name"
+    )] = Field(None, description="Issuer for the API certificate.")
+    issuer_kind: Annotated[Literal["ClusterIssuer", "Issuer"] | None, Default(
+        "Issuer or ClusterIssuer", default="ClusterIssuer", attr="issuer_kind"
+    )] = None
+    cluster_issuer_selector_labels: Annotated[NamingLabels | None, Default(
+        "issuers synced by label", default=None, attr="issuer_selector", convert="mapping"
+    )] = Field(
         None, description="v1 style: the value of integratn.tech/cluster-issuer names the issuer."
     )
-    enabled: bool | None = Field(None, description="Sync cert-manager objects into the vCluster (chart).")
+    enabled: Annotated[bool | None, Default(
+        "sync cert-manager objects into the vCluster", default=False,
+        derived="request, else on when selector labels are given", attr="cert_manager_sync"
+    )] = Field(None, description="Sync cert-manager objects into the vCluster (chart).")
 
 
 class ExternalSecretsIntegration(RequestModel):
-    cluster_secret_store_name: DnsSubdomain | None = Field(None, description="ClusterSecretStore to read from.")
-    cluster_store_selector_labels: NamingLabels | None = Field(
+    cluster_secret_store_name: Annotated[DnsSubdomain | None, Default(
+        "ClusterSecretStore of the tenant's ExternalSecrets", default="onepassword-store",
+        derived="request, else selector label integratn.tech/cluster-secret-store, else default",
+        attr="secret_store"
+    )] = Field(None, description="ClusterSecretStore to read from.")
+    cluster_store_selector_labels: Annotated[NamingLabels | None, Default(
+        "stores synced by label", default=None, attr="store_selector", convert="mapping"
+    )] = Field(
         None, description="v1 style: the value of integratn.tech/cluster-secret-store names the store (a DNS-1123 "
         "subdomain: it becomes the ExternalSecrets' secretStoreRef name)."
     )
-    enabled: bool | None = Field(None, description="Sync ExternalSecrets into the vCluster (chart).")
+    enabled: Annotated[bool | None, Default(
+        "sync External Secrets objects", default=False, derived="request, else on when selector labels are given",
+        attr="external_secrets_sync"
+    )] = Field(None, description="Sync ExternalSecrets into the vCluster (chart).")
 
 
 class WorkloadRepo(RequestModel):
-    url: str | None = Field(
+    url: Annotated[str | None, Default(
+        "workload repository (cluster annotation)", default=None, attr="workload_repo_url", convert="text"
+    )] = Field(
         None,
         validation_alias=AliasChoices("url", "repoURL"),
         pattern=r"^(https://|ssh://|git@)\S+$",
         description="Git repository of the tenant's workloads (v1 spelling repoURL accepted).",
     )
     base_path: str | None = Field(None, pattern=r"^[^\s]*$", description="Base path inside the repository.")
-    path: str | None = Field(None, pattern=r"^[^\s]*$", description="Path below basePath.")
-    revision: str | None = Field(
+    path: Annotated[str | None, Default(
+        "its path", derived="basePath/path", attr="workload_repo_path"
+    )] = Field(None, pattern=r"^[^\s]*$", description="Path below basePath.")
+    revision: Annotated[str | None, Default(
+        "its revision", default=None, attr="workload_repo_revision", convert="text"
+    )] = Field(
         None,
         validation_alias=AliasChoices("revision", "targetRevision"),
         pattern=r"^[^\s]+$",
@@ -153,12 +242,20 @@ class WorkloadRepo(RequestModel):
 
 
 class ArgoCDIntegration(RequestModel):
-    environment: DnsLabel | None = Field(None, description="Cluster label `environment` (dev: development).")
-    cluster_labels: LabelMap | None = Field(
+    environment: Annotated[DnsLabel | None, Default(
+        "environment label of the ArgoCD cluster secret", dev="development", prod="production", attr="environment"
+    )] = Field(None, description="Cluster label `environment` (dev: development).")
+    cluster_labels: Annotated[LabelMap | None, Default(
+        "extra labels on the ArgoCD cluster secret", default=None, attr="cluster_labels", convert="mapping"
+    )] = Field(
         None, description="Labels on the ArgoCD cluster secret, over the platform's (ApplicationSet selectors).")
-    cluster_annotations: StringMap | None = Field(
+    cluster_annotations: Annotated[StringMap | None, Default(
+        "extra annotations on it", default=None, attr="cluster_annotations", convert="mapping"
+    )] = Field(
         None, description="Annotations on the ArgoCD cluster secret, over the platform's.")
-    server_url: Literal["internal", "external"] | None = Field(
+    server_url: Annotated[Literal["internal", "external"] | None, Default(
+        "how ArgoCD reaches the vCluster: external or internal", default="external", attr="argocd_server_url"
+    )] = Field(
         None, description="Which API URL ArgoCD registers: the external endpoint (default, when the vCluster is "
         "exposed; ArgoCD keys the cluster by it) or the internal service."
     )
@@ -166,11 +263,18 @@ class ArgoCDIntegration(RequestModel):
 
 
 class OnePasswordIntegration(RequestModel):
-    vault: str | None = Field(None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9 _.-]+$")
-    connect_host: str | None = Field(
+    vault: Annotated[str | None, Default(
+        "1Password vault of the kubeconfig item", default="homelab", attr="op_vault"
+    )] = Field(None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9 _.-]+$")
+    connect_host: Annotated[str | None, Default(
+        "1Password Connect URL", default="http://onepassword-connect.onepassword.svc.cluster.local:8080",
+        attr="op_connect_host", convert="url"
+    )] = Field(
         None, pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$", description="1Password Connect base URL."
     )
-    connect_token_key: str | None = Field(
+    connect_token_key: Annotated[str | None, Default(
+        "item holding the Connect token", default="onepassword-connect-token", attr="op_token_key"
+    )] = Field(
         None, pattern=r"^[A-Za-z0-9 _./-]+$", description="Item in the ClusterSecretStore holding the Connect token."
     )
 
@@ -182,37 +286,55 @@ class Integrations(RequestModel):
     one_password: OnePasswordIntegration | None = Field(
         None, validation_alias=AliasChoices("onePassword", "onepassword")
     )
-    metrics_server: bool | None = Field(
+    metrics_server: Annotated[bool | None, Default(
+        "metrics-server inside the vCluster", default=True, attr="metrics_server"
+    )] = Field(
         None, description="The chart's metrics-server integration (default true: without it the tenant has no "
         "pod or node metrics, `kubectl top` is empty and HPAs never scale).")
 
 
 class SyncPolicyAutomated(RequestModel):
-    prune: bool | None = None
-    self_heal: bool | None = None
-    allow_empty: bool | None = None
+    prune: Annotated[bool | None, Default(
+        "ArgoCD prunes", default=True, attr="sync_prune"
+    )] = None
+    self_heal: Annotated[bool | None, Default(
+        "ArgoCD self-heals", default=True, attr="sync_self_heal"
+    )] = None
+    allow_empty: Annotated[bool | None, Default(
+        "ArgoCD may sync to nothing", default=False, attr="sync_allow_empty"
+    )] = None
 
 
 class SyncPolicy(RequestModel):
     automated: SyncPolicyAutomated | None = None
-    sync_options: list[str] | None = Field(None, description="Merged with CreateNamespace=true; yours win.")
+    sync_options: Annotated[list[str] | None, Default(
+        "ArgoCD sync options", derived="CreateNamespace=true, then the request's options", attr="sync_options"
+    )] = Field(None, description="Merged with CreateNamespace=true; yours win.")
 
     _sync_options = field_validator("sync_options")(check_sync_options)
 
 
 class ArgoCDApplicationSettings(RequestModel):
-    repo_url: str | None = Field(
+    repo_url: Annotated[str | None, Default(
+        "Helm repository of the chart", default="https://charts.loft.sh", attr="chart_repo"
+    )] = Field(
         None,
         validation_alias=AliasChoices("repoURL", "repoUrl"),
         serialization_alias="repoURL",
         pattern=r"^(https://|oci://)\S+$",
         description="Helm repository of the vcluster chart (default https://charts.loft.sh).",
     )
-    chart: DnsLabel | None = Field(None, description="Chart name (default vcluster).")
-    target_revision: str | None = Field(
+    chart: Annotated[DnsLabel | None, Default(
+        "chart name", default="vcluster", attr="chart"
+    )] = Field(None, description="Chart name (default vcluster).")
+    target_revision: Annotated[str | None, Default(
+        "chart version (0.30.x, 0.31.x, 0.33.x)", default="0.30.4", attr="chart_version"
+    )] = Field(
         None, pattern=r"^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$", description="Chart version (default 0.30.4)."
     )
-    destination_server: str | None = Field(
+    destination_server: Annotated[str | None, Default(
+        "host cluster as ArgoCD names it", default="https://kubernetes.default.svc", attr="destination_server"
+    )] = Field(
         None, pattern=r"^https://\S+$", description="Host cluster API (default https://kubernetes.default.svc)."
     )
     sync_policy: SyncPolicy | None = None
@@ -226,20 +348,28 @@ class ExtraEgress(RequestModel):
 
 
 class NetworkPolicies(RequestModel):
-    baseline: bool | None = Field(
+    baseline: Annotated[bool | None, Default(
+        "the baseline NetworkPolicies", default=True, attr="network_baseline"
+    )] = Field(
         None,
         description="Render the baseline NetworkPolicies (default true, every mode). false opts this tenant out: "
         "its namespace is then open to and from everything; not allowed with isolationMode strict.",
     )
-    enable_nfs: bool | None = Field(
+    enable_nfs: Annotated[bool | None, Default(
+        "egress to NFS servers", default=False, attr="enable_nfs"
+    )] = Field(
         None, validation_alias=AliasChoices("enableNFS", "enableNfs"),
         description="Allow NFS egress (TCP/UDP 2049, 111).",
     )
-    nfs_cidr: IPv4Cidr | None = Field(
+    nfs_cidr: Annotated[IPv4Cidr | None, Default(
+        "where NFS servers are", derived="request, else the platform's NFS ranges when enableNFS", attr="nfs_cidrs"
+    )] = Field(
         None, validation_alias=AliasChoices("nfsCIDR", "nfsCidr"),
         description="Where the NFS servers are (default: the platform's NFS ranges).",
     )
-    extra_egress: list[ExtraEgress] | None = Field(None, max_length=50)
+    extra_egress: Annotated[list[ExtraEgress] | None, Default(
+        "extra egress rules", derived="request", attr="extra_egress"
+    )] = Field(None, max_length=50)
 
     _unique_names = field_validator("extra_egress")(check_unique_names)
 
@@ -291,8 +421,12 @@ class VClusterOrchestratorV2Spec(RequestModel):
         max_length=TENANT_NAME_MAX,
         description=f"Tenant vCluster name: a DNS-1123 label of at most {TENANT_NAME_MAX} characters.",
     )
-    target_namespace: DnsLabel | None = Field(None, description="Host namespace (default vcluster-<name>).")
-    project_name: DnsLabel | None = Field(None, description="ArgoCD project (default vcluster-<name>).")
+    target_namespace: Annotated[DnsLabel | None, Default(
+        "host namespace of the vCluster", derived="default vcluster-<name>", attr="target_namespace"
+    )] = Field(None, description="Host namespace (default vcluster-<name>).")
+    project_name: Annotated[DnsLabel | None, Default(
+        "ArgoCD AppProject", derived="default vcluster-<name>", attr="project_name"
+    )] = Field(None, description="ArgoCD project (default vcluster-<name>).")
     vcluster: VClusterSettings | None = None
     exposure: Exposure | None = None
     integrations: Integrations | None = None
