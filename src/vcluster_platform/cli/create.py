@@ -113,11 +113,14 @@ def default_of(path: str, doc: Obj) -> str:
     from ..models import settings_from_document
     from ..models.settings_table import SETTINGS
 
-    attr = next((s.attr for s in SETTINGS if s.path == path), None)
+    setting = next((s for s in SETTINGS if s.path == path), None)
     try:
-        value = getattr(settings_from_document(doc), attr) if attr else None
+        settings = settings_from_document(doc)
     except InvalidRequest:
         return ""
+    if setting is None:
+        return ""
+    value = getattr(settings, setting.attr) if setting.attr else settings.value(path)
     if value in (None, "", [], {}):
         return ""
     return str(value).lower() if isinstance(value, bool) else str(value)

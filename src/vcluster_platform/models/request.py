@@ -1,4 +1,5 @@
-"""The VClusterOrchestratorV2 request (`spec`), as the user writes it. Defaults live in effective.py."""
+"""The VClusterOrchestratorV2 request (`spec`), as the user writes it: each field with its type, constraints and
+setting (declare.Default: help, default, preset values, how it is derived); effective.py resolves them."""
 
 from __future__ import annotations
 
