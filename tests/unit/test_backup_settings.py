@@ -169,3 +169,15 @@ def test_the_reconciler_reports_backup_health_and_exports_it() -> None:
     assert metrics.registry.get_sample_value("vcluster_tenant_backup_max_age_seconds", labels) == 172800
     metrics.forget("platform-requests", "ledger")
     assert metrics.registry.get_sample_value("vcluster_tenant_backup_max_age_seconds", labels) is None
+
+
+def test_delete_names_the_snapshots_that_go_with_the_namespace() -> None:
+    from vcluster_platform.cli.delete import what_goes
+
+    request = {"metadata": {"name": "ledger", "namespace": "platform-requests"}, "spec": {"name": "ledger"},
+               "status": {"vcluster": {"name": "ledger", "namespace": "vcluster-ledger"},
+                          "backup": {"destination": "persistentVolumeClaim ledger-etcd-backups"}}}
+    assert "etcd snapshots     persistentVolumeClaim ledger-etcd-backups in vcluster-ledger" in what_goes(
+        request, [], "")
+    request["status"]["backup"] = {"destination": "nfs 10.0.5.5:/exports/ledger"}
+    assert "etcd snapshots" not in what_goes(request, [], "")  # on the NFS export, they stay

@@ -67,6 +67,9 @@ def what_goes(request: Obj, volumes: list[str], note: str) -> str:
              f"  ArgoCD             Application {application} (and its workloads Application), the cluster "
              "registration",
              f"  kubeconfig         Secret {namespace}/{secret} and its 1Password item"]
+    backup = status.get("backup") or {}
+    if str(backup.get("destination", "")).startswith("persistentVolumeClaim"):
+        lines.append(f"  etcd snapshots     {backup['destination']} in {namespace} (with the namespace)")
     lines += [f"  PersistentVolume   {v}  (its data is lost)" for v in volumes]
     if note:
         lines.append(f"  PersistentVolumes  {note}")
