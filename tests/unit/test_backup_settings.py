@@ -181,3 +181,14 @@ def test_delete_names_the_snapshots_that_go_with_the_namespace() -> None:
         request, [], "")
     request["status"]["backup"] = {"destination": "nfs 10.0.5.5:/exports/ledger"}
     assert "etcd snapshots" not in what_goes(request, [], "")  # on the NFS export, they stay
+
+
+def test_the_status_names_the_backup_or_says_there_is_none() -> None:
+    """An empty status.backup replaces a stale one (Kratix keeps the keys a new status file leaves out)."""
+    from vcluster_platform.pipeline.status import configure_status
+
+    prod, dev = settings(vcluster=PROD), settings()
+    backup = configure_status(prod, render_all(prod))["backup"]
+    assert backup["cronJob"] == "ledger-etcd-backup" and backup["maxAgeSeconds"] == 2 * 86400
+    assert backup["destination"] == "persistentVolumeClaim ledger-etcd-backups"
+    assert configure_status(dev, render_all(dev))["backup"] == {}

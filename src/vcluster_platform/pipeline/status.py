@@ -85,9 +85,8 @@ def configure_status(s: EffectiveSettings, objects: list[dict[str, Any]],
             references,
         ],
     }
-    backup = backup_status(s, objects)
-    if backup:
-        status["backup"] = backup
+    # always written: Kratix keeps a status key the new file leaves out, and a stale one would claim backups
+    status["backup"] = backup_status(s, objects)
     if warnings or advisories:
         status["warnings"] = [*(warnings or []), *(advisories or [])]
     if reconciled(current or {}):
