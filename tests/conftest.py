@@ -52,7 +52,7 @@ def render(tmp_path: Path) -> Any:
 
 # --- real servers (tools/testenv): started once per session, on first use, and always stopped ---------------
 
-REAL_API_FIXTURES = {"kube_cluster", "vcsim_factory", "etcd_binaries", "promtool_binary"}
+REAL_API_FIXTURES = {"kube_cluster", "vcsim_factory", "etcd_binaries", "promtool_binary", "helm_binary"}
 SKIP_REAL_API = os.environ.get("SKIP_REAL_API") == "1"
 
 
@@ -77,6 +77,14 @@ def etcd_binaries() -> dict[str, Path]:
     from testenv.processes import binary
 
     return {name: binary(name) for name in ("etcd", "etcdctl", "etcdutl")}
+
+
+@pytest.fixture(scope="session")
+def helm_binary() -> Path:
+    """helm built from helm.sh/helm/v4 (tools/testenv)."""
+    from testenv.processes import binary
+
+    return binary("helm")
 
 
 @pytest.fixture(scope="session")

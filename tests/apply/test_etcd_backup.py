@@ -158,11 +158,9 @@ def test_retention_prunes_this_tenant_s_oldest_snapshots_and_nothing_else(
 
 
 def test_the_restore_matches_the_chart_s_etcd_members(settings: EffectiveSettings, monkeypatch: pytest.MonkeyPatch,
-                                                     tmp_path: Path) -> None:
+                                                     helm_binary: Path, tmp_path: Path) -> None:
     """Member names, peer URLs and cluster token as the chart's etcd StatefulSet starts them."""
-    from testenv.processes import binary
-
-    monkeypatch.setenv(HELM_ENV, str(binary("helm")))
+    monkeypatch.setenv(HELM_ENV, str(helm_binary))
     request = tmp_path / "request.yaml"
     request.write_text(yaml.safe_dump(REQUEST))
     chart = template(chart_input_of(with_promise_outputs(objects_of(request))), SHARED / "charts")

@@ -10,6 +10,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${TESTENV_DIR:-$root/.cache/testenv}
 mkdir -p "$out/bin"
+# One build at a time: every tier may ask for a binary, and two builds would write the same files.
+exec 9>"$out/build.lock"
+flock 9
 
 export GOMODCACHE="$out/go/mod" GOCACHE="$out/go/build" GOFLAGS="-modcacherw" GOTOOLCHAIN=local CGO_ENABLED=0
 
