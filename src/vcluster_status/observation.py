@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 Obj = dict[str, Any]
@@ -87,8 +88,7 @@ def backup_health(tenant: Tenant, cronjob: Obj | None, now_epoch: float) -> Obj 
 
 
 def epoch(stamp: str) -> float:
-    from datetime import datetime
-
+    """Seconds since the epoch of a Kubernetes timestamp (2026-12-07T02:30:41Z)."""
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
