@@ -165,7 +165,7 @@ def health_of(obs: Observation, down_since: str | None, tenant: Tenant, now: dat
     argo = argocd_state(obs.application)
     health: Obj = {"argocd": {"syncStatus": argo["syncStatus"], "healthStatus": argo["healthStatus"]},
                    "workloads": workloads, "subApps": sub_app_health(obs.sub_apps)}
-    backup = backup_health(tenant, obs.backup, now.timestamp())
+    backup = backup_health(tenant, obs.backup, now)
     if backup is not None:
         health["backup"] = backup
     return health

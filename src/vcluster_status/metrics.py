@@ -6,10 +6,10 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from platform_common.clock import parse
 from platform_common.metrics import set_one_hot
 
 from . import contract as c
-from .observation import epoch
 
 TENANT = ("namespace", "name")
 
@@ -54,12 +54,12 @@ class Metrics:
         """Backup series only for a tenant with backups whose CronJob has been seen."""
         backup = (status.get("health") or {}).get("backup") or {}
         max_age = (status.get("backup") or {}).get("maxAgeSeconds")
-        since = backup.get("lastSuccessfulTime") or backup.get("since")
+        since = backup.get("since")  # the last success, else the CronJob's creation
         if not max_age or not since:
             _remove(self.backup_last_success, *labels.values())
             _remove(self.backup_max_age, *labels.values())
             return
-        self.backup_last_success.labels(**labels).set(epoch(since))
+        self.backup_last_success.labels(**labels).set(parse(since).timestamp())
         self.backup_max_age.labels(**labels).set(float(max_age))
 
     def forget(self, namespace: str, name: str) -> None:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from platform_common.clock import seconds_since
+
 Obj = dict[str, Any]
 
 
@@ -68,7 +70,7 @@ class Observation:
     backup: Obj | None = None  # the etcd snapshot CronJob
 
 
-def backup_health(tenant: Tenant, cronjob: Obj | None, now_epoch: float) -> Obj | None:
+def backup_health(tenant: Tenant, cronjob: Obj | None, now: datetime) -> Obj | None:
     """The last good snapshot and whether it is too old (counted from the CronJob's creation until the first
     success); None when the tenant has no backups."""
     if not tenant.backup_cronjob:
@@ -78,7 +80,7 @@ def backup_health(tenant: Tenant, cronjob: Obj | None, now_epoch: float) -> Obj 
     status = cronjob.get("status") or {}
     last = status.get("lastSuccessfulTime")
     since = last or cronjob["metadata"].get("creationTimestamp")
-    age = now_epoch - epoch(since) if since else float("inf")
+    age = seconds_since(since, now) if since else float("inf")
     health: Obj = {"cronJob": tenant.backup_cronjob, "lastSuccessfulTime": last, "since": since,
                    "lastScheduleTime": status.get("lastScheduleTime"), "stale": age > tenant.backup_max_age}
     if health["stale"]:
@@ -86,10 +88,6 @@ def backup_health(tenant: Tenant, cronjob: Obj | None, now_epoch: float) -> Obj 
                              f"than {tenant.backup_max_age // 3600} h (twice the schedule's longest gap)")
     return health
 
-
-def epoch(stamp: str) -> float:
-    """Seconds since the epoch of a Kubernetes timestamp (2026-12-07T02:30:41Z)."""
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 def pod_counts(pods: list[Obj]) -> PodCounts:

@@ -7,17 +7,13 @@ from __future__ import annotations
 import base64
 import json
 import ssl
-import subprocess
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .pki import openssl
 from .processes import ServerProcess, free_port
-
-
-def _openssl(*args: str) -> None:
-    subprocess.run(["openssl", *args], check=True, capture_output=True)
 
 
 @dataclass(frozen=True)
@@ -35,19 +31,19 @@ class EtcdPki:
 
     def issue(self, name: str, usage: str, san: str = "") -> tuple[Path, Path]:
         key, csr, cert = (self.directory / f"{name}.{ext}" for ext in ("key", "csr", "crt"))
-        _openssl("genrsa", "-out", str(key), "2048")
-        _openssl("req", "-new", "-key", str(key), "-subj", f"/CN={name}", "-out", str(csr))
+        openssl("genrsa", "-out", str(key), "2048")
+        openssl("req", "-new", "-key", str(key), "-subj", f"/CN={name}", "-out", str(csr))
         ext = self.directory / f"{name}.ext"
         ext.write_text(f"extendedKeyUsage={usage}\n" + (f"subjectAltName={san}\n" if san else ""))
-        _openssl("x509", "-req", "-in", str(csr), "-CA", str(self.ca), "-CAkey", str(self.directory / "ca.key"),
+        openssl("x509", "-req", "-in", str(csr), "-CA", str(self.ca), "-CAkey", str(self.directory / "ca.key"),
                  "-CAcreateserial", "-days", "2", "-extfile", str(ext), "-out", str(cert))
         return cert, key
 
 
 def make_etcd_pki(directory: Path) -> EtcdPki:
     directory.mkdir(parents=True, exist_ok=True)
-    _openssl("genrsa", "-out", str(directory / "ca.key"), "2048")
-    _openssl("req", "-x509", "-new", "-key", str(directory / "ca.key"), "-subj", "/CN=tenant-etcd-ca", "-days", "2",
+    openssl("genrsa", "-out", str(directory / "ca.key"), "2048")
+    openssl("req", "-x509", "-new", "-key", str(directory / "ca.key"), "-subj", "/CN=tenant-etcd-ca", "-days", "2",
              "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
              "-out", str(directory / "ca.crt"))
     pki = EtcdPki(directory)

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def _openssl(*args: str) -> None:
+def openssl(*args: str) -> None:
     subprocess.run(["openssl", *args], check=True, capture_output=True)
 
 
 def _key(path: Path) -> Path:
-    _openssl("genrsa", "-out", str(path), "2048")
+    openssl("genrsa", "-out", str(path), "2048")
     return path
 
 
@@ -38,11 +38,11 @@ class Pki:
         key = _key(stem.with_suffix(".key"))
         csr = stem.with_suffix(".csr")
         subject = "/CN=" + user + "".join(f"/O={group}" for group in groups)
-        _openssl("req", "-new", "-key", str(key), "-subj", subject, "-out", str(csr))
+        openssl("req", "-new", "-key", str(key), "-subj", subject, "-out", str(csr))
         ext = stem.with_suffix(".ext")
         ext.write_text("extendedKeyUsage=clientAuth\n")
         cert = stem.with_suffix(".crt")
-        _openssl("x509", "-req", "-in", str(csr), "-CA", str(self.ca_cert), "-CAkey", str(self.ca_key),
+        openssl("x509", "-req", "-in", str(csr), "-CA", str(self.ca_cert), "-CAkey", str(self.ca_key),
                  "-CAcreateserial", "-days", "2", "-extfile", str(ext), "-out", str(cert))
         return ClientCert(cert=cert, key=key)
 
@@ -52,20 +52,20 @@ def make_pki(directory: Path) -> Pki:
     directory.mkdir(parents=True, exist_ok=True)
     ca_key = _key(directory / "ca.key")
     ca_cert = directory / "ca.crt"
-    _openssl("req", "-x509", "-new", "-key", str(ca_key), "-subj", "/CN=testenv-ca", "-days", "2",
+    openssl("req", "-x509", "-new", "-key", str(ca_key), "-subj", "/CN=testenv-ca", "-days", "2",
              "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
              "-out", str(ca_cert))
     serving_key = _key(directory / "apiserver.key")
     csr = directory / "apiserver.csr"
-    _openssl("req", "-new", "-key", str(serving_key), "-subj", "/CN=kube-apiserver", "-out", str(csr))
+    openssl("req", "-new", "-key", str(serving_key), "-subj", "/CN=kube-apiserver", "-out", str(csr))
     ext = directory / "apiserver.ext"
     ext.write_text(
         "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n"
     )
     serving_cert = directory / "apiserver.crt"
-    _openssl("x509", "-req", "-in", str(csr), "-CA", str(ca_cert), "-CAkey", str(ca_key), "-CAcreateserial",
+    openssl("x509", "-req", "-in", str(csr), "-CA", str(ca_cert), "-CAkey", str(ca_key), "-CAcreateserial",
              "-days", "2", "-extfile", str(ext), "-out", str(serving_cert))
     sa_key = _key(directory / "service-account.key")
     sa_pub = directory / "service-account.pub"
-    _openssl("rsa", "-in", str(sa_key), "-pubout", "-out", str(sa_pub))
+    openssl("rsa", "-in", str(sa_key), "-pubout", "-out", str(sa_pub))
     return Pki(ca_cert, ca_key, serving_cert, serving_key, sa_key, sa_pub, directory)

@@ -138,15 +138,15 @@ def cronjob(created: datetime, last: datetime | None = None) -> dict[str, Any]:
 def test_a_snapshot_is_stale_past_twice_the_schedule(created_hours_ago: int, last_hours_ago: int | None,
                                                      stale: bool) -> None:
     last = T0 - timedelta(hours=last_hours_ago) if last_hours_ago is not None else None
-    health = backup_health(tenant(), cronjob(T0 - timedelta(hours=created_hours_ago), last), T0.timestamp())
+    health = backup_health(tenant(), cronjob(T0 - timedelta(hours=created_hours_ago), last), T0)
     assert health is not None and health["stale"] is stale
     assert ("message" in health) is stale
 
 
 def test_no_backups_means_no_backup_health_and_a_missing_cronjob_is_stale() -> None:
     assert backup_health(tenant_of({"metadata": {"name": "x", "namespace": "y"}, "status": {
-        "vcluster": {"name": "x", "namespace": "vcluster-x"}, "application": "vcluster-x"}}), None, 0) is None
-    health = backup_health(tenant(), None, T0.timestamp())
+        "vcluster": {"name": "x", "namespace": "vcluster-x"}, "application": "vcluster-x"}}), None, T0) is None
+    health = backup_health(tenant(), None, T0)
     assert health is not None and health["stale"] and "does not exist" in health["message"]
 
 

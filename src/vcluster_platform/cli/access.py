@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,3 +28,12 @@ def call(what: str, permission: str, request: Callable[[], Any]) -> Any:
     except ApiException as exc:
         needs = f"; it needs {permission}" if exc.status in (401, 403) else ""
         raise Refusal(f"{what} failed ({api_error_text(exc)}){needs}", EXIT_INVALID) from None
+
+
+def wait_until(check: Callable[[], str | None], deadline: float, interval: float) -> str | None:
+    """Call `check` every `interval` seconds until it gives an answer or `deadline` (monotonic) passes."""
+    while True:
+        found = check()
+        if found is not None or time.monotonic() >= deadline:
+            return found
+        time.sleep(interval)

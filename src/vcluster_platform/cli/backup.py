@@ -33,7 +33,7 @@ from vcluster_status.contract import GROUP, PLURAL
 from vcluster_status.live import request_path
 
 from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
-from .access import Refusal, call
+from .access import Refusal, call, wait_until
 
 Obj = dict[str, Any]
 ARGO_API = "argoproj.io/v1alpha1"
@@ -180,8 +180,7 @@ def _run_jobs(api: Any, jobs: list[Obj], args: argparse.Namespace) -> str | None
             api.create, object_path("batch/v1", "jobs", ns), job))
     deadline = time.monotonic() + args.timeout
     for job in jobs:
-        while (outcome := _job_outcome(api, job)) is None and time.monotonic() < deadline:
-            time.sleep(args.interval)
+        outcome = wait_until(partial(_job_outcome, api, job), deadline, args.interval)
         print(f"  Job {job['metadata']['name']}: {outcome or 'not finished at the timeout'}", flush=True)
         if outcome != "Complete":
             return str(job["metadata"]["name"])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -24,7 +23,7 @@ from vcluster_status.contract import GROUP, PLURAL
 from vcluster_status.live import request_path
 
 from ..errors import EXIT_ERROR, EXIT_INVALID, EXIT_OK
-from .access import Refusal
+from .access import Refusal, wait_until
 from .access import call as _call
 
 RECONCILE_LABEL = "kratix.io/manual-reconciliation"
@@ -81,14 +80,6 @@ def sync_finished(application: Obj | None, asked: str) -> str | None:
 
 def _finished(api: Any, path: str, asked: str) -> str | None:
     return sync_finished(api.get(path), asked)
-
-
-def wait_until(check: Callable[[], str | None], deadline: float, interval: float) -> str | None:
-    while True:
-        found = check()
-        if found is not None or time.monotonic() >= deadline:
-            return found
-        time.sleep(interval)
 
 
 def sync_applications(api: Any, request: Obj, args: argparse.Namespace, deadline: float) -> int:

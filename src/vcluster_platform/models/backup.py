@@ -3,11 +3,10 @@ server inside the platform's NFS ranges, and where the request is silent a claim
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
-from .platform import PlatformSettings
+from .platform import PlatformSettings, in_pools
 
 if TYPE_CHECKING:
     from .effective import _Resolver
@@ -59,7 +58,7 @@ def _destination(r: _Resolver, spec: Any, platform: PlatformSettings, problems: 
         problems.append(Problem(where, {}, "needs persistentVolumeClaim or nfs (or leave destination out for a "
                                            "claim the platform creates)"))
     if nfs:
-        if not any(ipaddress.IPv4Address(nfs.server) in ipaddress.IPv4Network(c) for c in platform.nfs_cidrs):
+        if not in_pools(nfs.server, platform.nfs_cidrs):
             problems.append(Problem(f"{where}.nfs.server", nfs.server, "is outside the platform's NFS ranges ("
                                     + ", ".join(platform.nfs_cidrs) + "; env VCLUSTER_PLATFORM_NFS_CIDRS)"))
         return dict(r.derived("backup.destination", {"server": nfs.server, "path": nfs.path}, "request (nfs)"))

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from .declare import NOTHING
 from .fastparse import table_data
 
-UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
+UNSET: Any = NOTHING  # a setting without a value there (no default, no preset value)
 PRESET_NAMES = ("dev", "prod")
 DEFAULT_PRESET = "dev"
 
